@@ -1,0 +1,101 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type GitServerInfo, startGitServer } from "./git-server.ts";
+import { type KubeInfo, startKube } from "./kube.ts";
+import { type MotoInfo, startMoto } from "./moto.ts";
+import { allocatePorts } from "./ports.ts";
+import { type Binaries, prepare } from "./prepare.ts";
+import { reapOrphans } from "./process.ts";
+import { type RegistryInfo, startRegistry } from "./registry.ts";
+import { type Running, stopAll } from "./running.ts";
+
+/** Everything a test needs to reach the real servers; plain data, passed to test workers. */
+export interface EnvInfo {
+  readonly kube: KubeInfo;
+  readonly git: GitServerInfo;
+  readonly registry: RegistryInfo;
+  readonly aws: MotoInfo;
+  readonly tools: { readonly kubectl: string; readonly helm: string };
+  /** Scratch folder of this run, removed at teardown. */
+  readonly workDir: string;
+  /** Seconds each part took to become ready, for the benchmark and for slow-start diagnosis. */
+  readonly startSeconds: Readonly<Record<string, number>>;
+}
+
+export interface TestEnvironment {
+  readonly info: EnvInfo;
+  stop(): Promise<void>;
+}
+
+async function timed<T>(name: string, times: Record<string, number>, start: () => Promise<T>): Promise<T> {
+  const began = performance.now();
+  const result = await start();
+  times[name] = Number(((performance.now() - began) / 1000).toFixed(2));
+  return result;
+}
+
+/**
+ * Starts every server on loopback, in parallel. If any part fails, the parts already running
+ * are stopped before the error is rethrown, so a failed start leaves no process behind.
+ */
+export async function startEnvironment(binaries?: Binaries): Promise<TestEnvironment> {
+  reapOrphans();
+  const bin = binaries ?? (await prepare());
+  const workDir = await mkdtemp(join(tmpdir(), "sluice-test-env-"));
+  const ports = await allocatePorts(["apiserver", "etcd", "etcdPeer", "git", "registry", "moto"] as const);
+  const secret = () => randomBytes(12).toString("hex");
+  const times: Record<string, number> = {};
+
+  const kubeStart = timed("kube", times, () =>
+    startKube({ kubeApiserver: bin.kubeApiserver, etcd: bin.etcd, dir: join(workDir, "kube"), ports }),
+  );
+  const gitStart = timed("git", times, () =>
+    startGitServer({
+      gitHttpBackend: bin.gitHttpBackend,
+      root: join(workDir, "git"),
+      port: ports.git,
+      username: "sluice",
+      password: secret(),
+    }),
+  );
+  const registryStart = timed("registry", times, () =>
+    startRegistry({
+      registry: bin.registry,
+      dir: workDir,
+      port: ports.registry,
+      username: "sluice",
+      password: secret(),
+    }),
+  );
+  const motoStart = timed("moto", times, () =>
+    startMoto({ motoPython: bin.motoPython, dir: workDir, port: ports.moto }),
+  );
+
+  const all = [kubeStart, gitStart, registryStart, motoStart] as const;
+  const settled = await Promise.allSettled(all);
+  const running: Running<unknown>[] = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  const failure = settled.find((s) => s.status === "rejected");
+  if (failure) {
+    await stopAll(running);
+    await rm(workDir, { recursive: true, force: true });
+    throw failure.reason;
+  }
+  const [kube, git, registry, aws] = await Promise.all(all);
+  return {
+    info: {
+      kube: kube.info,
+      git: git.info,
+      registry: registry.info,
+      aws: aws.info,
+      tools: { kubectl: bin.kubectl, helm: bin.helm },
+      workDir,
+      startSeconds: times,
+    },
+    async stop() {
+      await stopAll(running);
+      await rm(workDir, { recursive: true, force: true });
+    },
+  };
+}
