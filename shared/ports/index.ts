@@ -1,0 +1,17 @@
+export type { ArtifactStore, Digest, StoredArtifact } from "./artifacts.ts";
+export { type Clock, systemClock } from "./clock.ts";
+export type { ClusterConnector, ClusterTarget } from "./clusters.ts";
+export { isPortError, PortError, type PortErrorReason } from "./errors.ts";
+export type { EventLog, EventQuery, EventSink, ReconcileEvent } from "./events.ts";
+export { formatKey, type ObjectKey, parseKey, sameKey } from "./object-key.ts";
+export type { DeadLetter, OutgoingMessage, QueueMessage, ReceiveInput, WorkQueue } from "./queue.ts";
+export type { SecretRef, SecretStore } from "./secrets.ts";
+export type {
+  AcquireLeaseInput,
+  Lease,
+  ListObjectsFilter,
+  ObjectMetadata,
+  PutObjectInput,
+  StateStore,
+  StoredObject,
+} from "./state.ts";
