@@ -1,0 +1,47 @@
+import type { ConditionInput } from "../api/conditions.ts";
+import type { ReconcileEvent, StoredObject } from "../ports/index.ts";
+
+export interface ReconcileInput {
+  readonly object: StoredObject;
+  /** Epoch ms at the start of this run. */
+  readonly now: number;
+  /** Aborted when the run's timeout passes; long operations must give up when it fires. */
+  readonly signal: AbortSignal;
+}
+
+export interface ReconcileResult {
+  /** Ready=True reason and message, e.g. "stored artifact for revision main@sha1:…". */
+  readonly message: string;
+  readonly reason?: string;
+  /** Kind-specific status fields (artifact, inventory, lastAppliedRevision, …), merged into status. */
+  readonly status?: Readonly<Record<string, unknown>>;
+  /** Extra conditions the kind maintains (ArtifactInStorage, Healthy, …). */
+  readonly conditions?: readonly ConditionInput[];
+  /** Events beyond the loop's own: what was applied, pruned, fetched. */
+  readonly events?: readonly Pick<ReconcileEvent, "type" | "reason" | "message" | "revision" | "metadata">[];
+  /** Run again sooner than the interval (waiting on a dependency, say). */
+  readonly requeueAfterMs?: number;
+}
+
+/** One kind's logic: make the world match `object.spec`, report what happened. */
+export interface Reconciler {
+  readonly kind: string;
+  reconcile(input: ReconcileInput): Promise<ReconcileResult>;
+}
+
+/**
+ * A failure the reconciler understands. `reason` becomes the Ready=False reason and the event
+ * reason; `stalled` says retrying cannot help until the object changes (a bad spec), which Flux
+ * shows as Stalled=True.
+ */
+export class ReconcileError extends Error {
+  readonly reason: string;
+  readonly stalled: boolean;
+
+  constructor(reason: string, message: string, options: { stalled?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "ReconcileError";
+    this.reason = reason;
+    this.stalled = options.stalled ?? false;
+  }
+}
