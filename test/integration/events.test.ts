@@ -43,7 +43,7 @@ function event(key: ObjectKey, n: number, extra: Partial<ReconcileEvent> = {}): 
 }
 
 function localLog(options: Partial<SqliteEventLogOptions> = {}): SqliteEventLog {
-  return new SqliteEventLog({ db: openDatabase({ path: ":memory:" }), ...options });
+  return new SqliteEventLog({ database: openDatabase({ path: ":memory:" }), ...options });
 }
 
 // ---- the local adapter -------------------------------------------------------------------------
@@ -86,10 +86,10 @@ describe("SqliteEventLog", () => {
   it("keeps its events in events_* tables, across connections to the same file", async () => {
     const path = join(await tempDir(), "sluice.db");
     const first = openDatabase({ path });
-    await new SqliteEventLog({ db: first, clock }).publish([event(apps, 1)]);
+    await new SqliteEventLog({ database: first, clock }).publish([event(apps, 1)]);
     first.close();
     const second = openDatabase({ path });
-    expect(await new SqliteEventLog({ db: second, clock }).list({})).toEqual([event(apps, 1)]);
+    expect(await new SqliteEventLog({ database: second, clock }).list({})).toEqual([event(apps, 1)]);
     const tables = second.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all();
     expect(tables.map((t) => t.name).filter((n) => n !== "sqlite_sequence")).toEqual(["events_log"]);
     second.close();

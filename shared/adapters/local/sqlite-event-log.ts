@@ -8,7 +8,7 @@ export type PublishListener = (events: readonly ReconcileEvent[]) => void | Prom
 
 export interface SqliteEventLogOptions {
   /** The installation's database (see `openDatabase`); this adapter keeps to `events_*` tables. */
-  readonly db: DatabaseSync;
+  readonly database: DatabaseSync;
   /** Decides which events are too old to keep. @default systemClock */
   readonly clock?: Clock;
   /** Events kept per object; each publish drops that object's older ones. @default 100 */
@@ -53,7 +53,7 @@ export class SqliteEventLog implements EventSink, EventLog {
     const maxAgeMs = options.maxAgeMs ?? 7 * DAY_MS;
     if (!Number.isInteger(retain) || retain < 1) throw new TypeError("SqliteEventLog: retain must be ≥ 1");
     if (!(maxAgeMs > 0)) throw new TypeError("SqliteEventLog: maxAgeMs must be > 0");
-    this.#db = options.db;
+    this.#db = options.database;
     this.#clock = options.clock ?? systemClock;
     this.#retain = retain;
     this.#maxAgeMs = maxAgeMs;
