@@ -43,6 +43,11 @@ export interface DeadLetter {
 /**
  * At-least-once work queue with per-group ordering. A message received more than the adapter's
  * `maxAttempts` times goes to the dead-letter queue instead of being delivered again.
+ *
+ * One receive may return several messages of one group, oldest first (SQS does; the SQLite
+ * adapter returns one per group): handle them in order and, once one is retried, retry the
+ * rest of that group too. A receive returns at most 10 messages. ack, retry and deadLetter
+ * with a stale handle (the message was delivered again since) fail with a `Conflict` PortError.
  */
 export interface WorkQueue {
   send(messages: readonly OutgoingMessage[]): Promise<void>;
