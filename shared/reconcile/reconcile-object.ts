@@ -158,7 +158,13 @@ async function settle(
     // A bad interval is already reported as Stalled; keep a slow default beat so a fix is seen.
     dueAt = nextRunAt({ spec: {}, now: deps.clock.now(), failed: true, random: deps.random ?? Math.random });
   }
-  await deps.state.setDueAt(object.key, dueAt);
+  try {
+    await deps.state.setDueAt(object.key, dueAt);
+  } catch (error) {
+    // Deleted while it ran: nothing left to schedule.
+    if (isPortError(error, "NotFound")) return { outcome: "gone" };
+    throw error;
+  }
   return { outcome: "reconciled", ready: outcome.ok, statusWritten };
 }
 

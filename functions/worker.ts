@@ -1,0 +1,30 @@
+import { randomUUID } from "node:crypto";
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { awsAdapters, awsConfigFromEnv } from "../shared/adapters/aws/runtime.ts";
+import { fromSqsRecord } from "../shared/adapters/aws/sqs-work-queue.ts";
+import { builtInReconcilers } from "../shared/reconcile/kinds.ts";
+import { processBatch } from "../shared/reconcile/worker.ts";
+import { observability, withObservability } from "./observability.ts";
+
+const tools = observability("worker");
+const adapters = awsAdapters(awsConfigFromEnv());
+const registry = builtInReconcilers();
+
+/**
+ * A batch from the FIFO work queue. Messages it could not finish are reported as batch item
+ * failures, so SQS redelivers only those (after the backoff the engine set) and not the rest.
+ */
+export const handler = withObservability(
+  async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const report = await processBatch(event.Records.map(fromSqsRecord), {
+      ...adapters,
+      registry,
+      holder: `${context.awsRequestId ?? randomUUID()}`,
+      logger: tools.logger,
+    });
+    tools.metrics.addMetric("MessagesProcessed", "Count", event.Records.length);
+    tools.metrics.addMetric("MessagesRetried", "Count", report.retried.length);
+    return { batchItemFailures: report.retried.map((message) => ({ itemIdentifier: message.id })) };
+  },
+  tools,
+);

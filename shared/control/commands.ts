@@ -1,0 +1,69 @@
+import {
+  type Clock,
+  formatKey,
+  type ObjectKey,
+  PortError,
+  type StateStore,
+  type WorkQueue,
+} from "../ports/index.ts";
+import { encodeWorkRequest } from "../reconcile/work-request.ts";
+
+export interface CommandDeps {
+  readonly state: StateStore;
+  readonly queue: WorkQueue;
+  readonly clock: Clock;
+}
+
+/** What a user may not do to an object in its current state (reconcile a suspended one, say). */
+export class CommandError extends Error {
+  readonly reason: "Suspended";
+
+  constructor(reason: "Suspended", message: string) {
+    super(message);
+    this.name = "CommandError";
+    this.reason = reason;
+  }
+}
+
+async function mustGet(state: StateStore, key: ObjectKey) {
+  const object = await state.getObject(key);
+  if (!object) throw new PortError("NotFound", `${formatKey(key)} not found`);
+  return object;
+}
+
+/**
+ * Asks for a reconcile now, out of schedule, like `flux reconcile`. The request time comes
+ * back in status.lastHandledReconcileAt once a worker has handled it, which is how a caller
+ * knows its request (and not an earlier one) finished.
+ */
+export async function requestReconcile(deps: CommandDeps, key: ObjectKey): Promise<{ requestedAt: string }> {
+  const object = await mustGet(deps.state, key);
+  if (object.spec.suspend === true) {
+    throw new CommandError("Suspended", `${formatKey(key)} is suspended; resume it first`);
+  }
+  const requestedAt = new Date(deps.clock.now()).toISOString();
+  await deps.queue.send([
+    {
+      groupId: formatKey(key),
+      dedupId: `manual:${formatKey(key)}:${requestedAt}`,
+      body: encodeWorkRequest({ key, reason: "manual", requestedAt }),
+    },
+  ]);
+  return { requestedAt };
+}
+
+/**
+ * Sets spec.suspend, as `flux suspend` / `flux resume` do. A resumed object is due at once,
+ * so it catches up without waiting a whole interval.
+ */
+export async function setSuspended(deps: CommandDeps, key: ObjectKey, suspended: boolean): Promise<void> {
+  const object = await mustGet(deps.state, key);
+  const { suspend: _previous, ...rest } = object.spec;
+  await deps.state.putObject({
+    key,
+    apiVersion: object.apiVersion,
+    metadata: object.metadata,
+    spec: suspended ? { ...rest, suspend: true } : rest,
+  });
+  await deps.state.setDueAt(key, suspended ? undefined : deps.clock.now());
+}

@@ -1,0 +1,205 @@
+import { randomUUID } from "node:crypto";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { type Message, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { Context, LambdaFunctionURLEvent, ScheduledEvent, SQSEvent, SQSRecord } from "aws-lambda";
+import { beforeAll, describe, expect, it } from "vitest";
+import { DynamoDbStateStore } from "../../shared/adapters/aws/dynamodb-state-store.ts";
+import { AWS_RUNTIME_ENV } from "../../shared/adapters/aws/runtime.ts";
+import { createStateTable } from "../../shared/adapters/aws/state-table.ts";
+import { createWorkQueues } from "../../shared/adapters/aws/work-queue-setup.ts";
+import { findCondition } from "../../shared/api/conditions.ts";
+import { conditionsOf } from "../../shared/reconcile/status.ts";
+import { awsClientConfig, testEnv } from "../env/context.ts";
+
+const REGION = "us-east-1";
+const name = `sluice-fn-${randomUUID().slice(0, 8)}`;
+let queueUrl: string;
+let state: DynamoDbStateStore;
+
+/** The context object Lambda passes; Powertools reads its fields into every log line. */
+function lambdaContext(functionName: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:${REGION}:123456789012:function:${functionName}`,
+    memoryLimitInMB: "512",
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: "2026/06/01/[$LATEST]abcdef",
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** An SQS message as the Lambda event source mapping hands it to the worker. */
+function sqsRecord(message: Message): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId as string,
+    receiptHandle: message.ReceiptHandle as string,
+    body: message.Body as string,
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? "1",
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? "AIDAEXAMPLE",
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      MessageGroupId: attributes.MessageGroupId,
+      MessageDeduplicationId: attributes.MessageDeduplicationId,
+      SequenceNumber: attributes.SequenceNumber,
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.MessageAttributes ?? {}).map(([key, value]) => [
+        key,
+        {
+          stringValue: value.StringValue,
+          dataType: value.DataType ?? "String",
+          stringListValues: [],
+          binaryListValues: [],
+        },
+      ]),
+    ),
+    md5OfBody: message.MD5OfBody as string,
+    eventSource: "aws:sqs",
+    eventSourceARN: `arn:aws:sqs:${REGION}:123456789012:${name}.fifo`,
+    awsRegion: REGION,
+  };
+}
+
+async function receiveAll(sqs: SQSClient): Promise<Message[]> {
+  const received = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 1,
+      MessageSystemAttributeNames: ["All"],
+      MessageAttributeNames: ["All"],
+    }),
+  );
+  return received.Messages ?? [];
+}
+
+describe("Lambda handlers on the AWS adapters (moto)", () => {
+  const config = awsClientConfig();
+  const sqs = new SQSClient(config);
+
+  beforeAll(async () => {
+    const dynamo = new DynamoDBClient(config);
+    await createStateTable(dynamo, name);
+    const urls = await createWorkQueues(sqs, { name, maxAttempts: 3, visibilityTimeoutSeconds: 30 });
+    queueUrl = urls.queueUrl;
+    await new EventBridgeClient(config).send(new CreateEventBusCommand({ Name: name }));
+    await new S3Client({ ...config, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: name }));
+    state = new DynamoDbStateStore({ client: dynamo, tableName: name });
+    // What the stack sets, plus the SDK's own variables pointing at moto.
+    Object.assign(process.env, {
+      [AWS_RUNTIME_ENV.tableName]: name,
+      [AWS_RUNTIME_ENV.queueUrl]: urls.queueUrl,
+      [AWS_RUNTIME_ENV.deadLetterQueueUrl]: urls.deadLetterQueueUrl,
+      [AWS_RUNTIME_ENV.eventBusName]: name,
+      [AWS_RUNTIME_ENV.bucketName]: name,
+      [AWS_RUNTIME_ENV.secretPrefix]: `${name}/`,
+      SLUICE_S3_FORCE_PATH_STYLE: "true",
+      AWS_ENDPOINT_URL: testEnv().aws.endpoint,
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: config.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: config.credentials.secretAccessKey,
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+      POWERTOOLS_METRICS_DISABLED: "true",
+    });
+  });
+
+  it("scheduler → SQS FIFO → worker: a due object gets its status, a corrupt message is dead-lettered", async () => {
+    const { handler: scheduler } = await import("../../functions/scheduler.ts");
+    const { handler: worker } = await import("../../functions/worker.ts");
+    const key = { kind: "GitRepository", namespace: "flux-system", name: "podinfo" };
+    await state.putObject({
+      key,
+      apiVersion: "source.toolkit.fluxcd.io/v1",
+      metadata: {},
+      spec: { interval: "5m" },
+    });
+
+    const tick: ScheduledEvent = {
+      version: "0",
+      id: randomUUID(),
+      "detail-type": "Scheduled Event",
+      source: "aws.events",
+      account: "123456789012",
+      time: new Date().toISOString(),
+      region: REGION,
+      resources: [`arn:aws:events:${REGION}:123456789012:rule/sluice-tick`],
+      detail: {},
+    };
+    expect(await scheduler(tick, lambdaContext("scheduler"))).toEqual({ enqueued: 1 });
+
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: "garbage",
+        MessageGroupId: "garbage",
+        MessageDeduplicationId: "garbage",
+      }),
+    );
+    const messages = await receiveAll(sqs);
+    expect(messages).toHaveLength(2);
+    const event: SQSEvent = { Records: messages.map(sqsRecord) };
+    const response = await worker(event, lambdaContext("worker"));
+    expect(response).toEqual({ batchItemFailures: [] });
+
+    // No reconciler ships for sources yet: the object must say so, not be silently skipped.
+    const object = await state.getObject(key);
+    expect(findCondition(conditionsOf(object?.status), "Stalled")).toMatchObject({
+      status: "True",
+      reason: "UnsupportedKind",
+      message: "sluice has no reconciler for GitRepository",
+    });
+    expect(object?.dueAt).toBeGreaterThan(Date.now());
+  });
+
+  it("api: lists objects and accepts a reconcile request through a function URL event", async () => {
+    const { handler: api } = await import("../../functions/api.ts");
+    const urlEvent = (method: string, rawPath: string): LambdaFunctionURLEvent => ({
+      version: "2.0",
+      routeKey: "$default",
+      rawPath,
+      rawQueryString: "",
+      headers: { "content-type": "application/json" },
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: "123456789012",
+        apiId: "abcdefgh",
+        domainName: "abcdefgh.lambda-url.us-east-1.on.aws",
+        domainPrefix: "abcdefgh",
+        http: { method, path: rawPath, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "sluice-cli" },
+        requestId: randomUUID(),
+        routeKey: "$default",
+        stage: "$default",
+        time: new Date().toUTCString(),
+        timeEpoch: Date.now(),
+      },
+    });
+    const list = await api(urlEvent("GET", "/v1/objects"), lambdaContext("api"));
+    expect(list).toMatchObject({ statusCode: 200 });
+    const items = JSON.parse((list as { body: string }).body).items as { name: string }[];
+    expect(items.map((i) => i.name)).toContain("podinfo");
+
+    const accepted = await api(
+      urlEvent("POST", "/v1/objects/GitRepository/flux-system/podinfo/reconcile"),
+      lambdaContext("api"),
+    );
+    expect(accepted).toMatchObject({ statusCode: 202 });
+    const queued = await receiveAll(sqs);
+    expect(queued.map((m) => JSON.parse(m.Body as string).reason)).toEqual(["manual"]);
+
+    const missing = await api(
+      urlEvent("GET", "/v1/objects/GitRepository/flux-system/absent"),
+      lambdaContext("api"),
+    );
+    expect(missing).toMatchObject({ statusCode: 404 });
+  });
+});
