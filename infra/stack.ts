@@ -1,16 +1,74 @@
-import { Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import type { ISecurityGroup, IVpc, SubnetSelection } from "aws-cdk-lib/aws-ec2";
 import type { Construct } from "constructs";
+import { AWS_RUNTIME_ENV } from "../shared/adapters/aws/runtime.ts";
+import { Functions } from "./functions.ts";
+import { Messaging } from "./messaging.ts";
+import { acknowledgeAcceptedFindings } from "./nag.ts";
+import { RootSource } from "./root-source.ts";
+import { Storage } from "./storage.ts";
 
-export type SluiceStackProps = StackProps;
+export interface SluiceStackProps extends StackProps {
+  /** Secrets Manager names under this prefix are readable by sluice. @default "sluice/" */
+  readonly secretPrefix?: string;
+  /** Place the functions in this VPC, for clusters whose API endpoint is private. @default none */
+  readonly vpc?: IVpc;
+  readonly vpcSubnets?: SubnetSelection;
+  readonly securityGroups?: ISecurityGroup[];
+  /** How long one worker invocation may run. @default 5 minutes */
+  readonly workerTimeout?: Duration;
+}
 
-/**
- * Everything one sluice installation needs in an AWS account. Resources are added by the
- * control-plane work (state table, artifact bucket, queues, bus, topics, schedule, functions);
- * functions share their defaults through `SluiceFunction`.
- */
+/** Everything one sluice installation needs in an AWS account. */
 export class SluiceStack extends Stack {
+  readonly storage: Storage;
+  readonly messaging: Messaging;
+  readonly functions: Functions;
+
   constructor(scope: Construct, id: string, props: SluiceStackProps = {}) {
     super(scope, id, props);
     this.templateOptions.description = "sluice: GitOps continuous delivery for Kubernetes on AWS Lambda";
+    const workerTimeout = props.workerTimeout ?? Duration.minutes(5);
+    const secretPrefix = props.secretPrefix ?? "sluice/";
+
+    const root = new RootSource(this, "RootSource");
+    this.storage = new Storage(this, "Storage");
+    this.messaging = new Messaging(this, "Messaging", { workerTimeout });
+    this.functions = new Functions(this, "Functions", {
+      storage: this.storage,
+      messaging: this.messaging,
+      workerTimeout,
+      secretPrefix,
+      ...(props.vpc
+        ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }
+        : {}),
+      environment: {
+        [AWS_RUNTIME_ENV.tableName]: this.storage.table.tableName,
+        [AWS_RUNTIME_ENV.queueUrl]: this.messaging.queue.queueUrl,
+        [AWS_RUNTIME_ENV.deadLetterQueueUrl]: this.messaging.deadLetterQueue.queueUrl,
+        [AWS_RUNTIME_ENV.eventBusName]: this.messaging.bus.eventBusName,
+        [AWS_RUNTIME_ENV.bucketName]: this.storage.artifacts.bucketName,
+        [AWS_RUNTIME_ENV.secretPrefix]: secretPrefix,
+        SLUICE_ROOT_URL: root.url.valueAsString,
+        SLUICE_ROOT_BRANCH: root.branch.valueAsString,
+        SLUICE_ROOT_PATH: root.path.valueAsString,
+        SLUICE_ROOT_SECRET: root.secretName.valueAsString,
+        POWERTOOLS_METRICS_NAMESPACE: "sluice",
+      },
+    });
+
+    new CfnOutput(this, "ApiUrl", {
+      value: this.functions.apiUrl,
+      description: "Status API for the sluice CLI (IAM-signed)",
+    });
+    new CfnOutput(this, "StateTableName", { value: this.storage.table.tableName });
+    new CfnOutput(this, "ArtifactBucketName", { value: this.storage.artifacts.bucketName });
+    new CfnOutput(this, "WorkQueueUrl", { value: this.messaging.queue.queueUrl });
+    new CfnOutput(this, "EventBusName", { value: this.messaging.bus.eventBusName });
+    new CfnOutput(this, "AlertTopicArn", {
+      value: this.messaging.alerts.topicArn,
+      description: "Subscribe to get failures",
+    });
+    acknowledgeAcceptedFindings(this, secretPrefix);
   }
 }

@@ -1,0 +1,104 @@
+import { fileURLToPath } from "node:url";
+import { KubectlV35Layer } from "@aws-cdk/lambda-layer-kubectl-v35";
+import { ArnFormat, Duration, Stack } from "aws-cdk-lib";
+import type { ISecurityGroup, IVpc, SubnetSelection } from "aws-cdk-lib/aws-ec2";
+import { Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { FunctionUrlAuthType } from "aws-cdk-lib/aws-lambda";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import { Construct } from "constructs";
+import type { Messaging } from "./messaging.ts";
+import { SluiceFunction } from "./sluice-function.ts";
+import type { Storage } from "./storage.ts";
+
+export interface FunctionsProps {
+  readonly storage: Storage;
+  readonly messaging: Messaging;
+  readonly workerTimeout: Duration;
+  /** Environment every function shares (resource names, root source). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Secrets Manager names under this prefix are readable by the worker (kubeconfigs, Git credentials). */
+  readonly secretPrefix: string;
+  /** Place the functions in a VPC, for clusters with private API endpoints. */
+  readonly vpc?: IVpc;
+  readonly vpcSubnets?: SubnetSelection;
+  readonly securityGroups?: ISecurityGroup[];
+}
+
+function entry(name: string): string {
+  return fileURLToPath(new URL(`../functions/${name}.ts`, import.meta.url));
+}
+
+/** Read access to the installation's secrets only: names under its prefix. */
+function secretReadPolicy(scope: Construct, prefix: string): PolicyStatement {
+  const resourceName = `${prefix}*`;
+  return new PolicyStatement({
+    actions: ["secretsmanager:GetSecretValue"],
+    resources: [
+      Stack.of(scope).formatArn({
+        service: "secretsmanager",
+        resource: "secret",
+        resourceName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    ],
+  });
+}
+
+/**
+ * The Lambdas and what triggers them: a one-minute schedule drives the scheduler, the work
+ * queue drives the worker, and an IAM-authenticated function URL serves the CLI's API.
+ * Each gets exactly the grants its job needs, on this stack's resources only.
+ */
+export class Functions extends Construct {
+  readonly scheduler: SluiceFunction;
+  readonly worker: SluiceFunction;
+  readonly api: SluiceFunction;
+  readonly apiUrl: string;
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id);
+    const { storage, messaging } = props;
+    const network = props.vpc
+      ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }
+      : {};
+    const common = { environment: { ...props.environment }, ...network };
+
+    this.scheduler = new SluiceFunction(this, "Scheduler", { entry: entry("scheduler"), ...common });
+    storage.table.grantReadData(this.scheduler);
+    messaging.queue.grantSendMessages(this.scheduler);
+    new Rule(this, "Tick", {
+      description: "Every minute: enqueue every object whose interval has come",
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(this.scheduler, { retryAttempts: 2 })],
+    });
+
+    this.worker = new SluiceFunction(this, "Worker", {
+      entry: entry("worker"),
+      timeout: props.workerTimeout,
+      memorySize: 1024,
+      layers: [new KubectlV35Layer(this, "KubectlLayer")],
+      ...common,
+    });
+    storage.table.grantReadWriteData(this.worker);
+    storage.artifacts.grantReadWrite(this.worker);
+    messaging.queue.grantSendMessages(this.worker);
+    messaging.queue.grantConsumeMessages(this.worker);
+    messaging.deadLetterQueue.grantSendMessages(this.worker);
+    messaging.bus.grantPutEventsTo(this.worker);
+    this.worker.addEventSource(
+      new SqsEventSource(messaging.queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: 20,
+      }),
+    );
+    this.worker.addToRolePolicy(secretReadPolicy(this, props.secretPrefix));
+
+    this.api = new SluiceFunction(this, "Api", { entry: entry("api"), ...common });
+    storage.table.grantReadWriteData(this.api);
+    messaging.queue.grantSendMessages(this.api);
+    this.apiUrl = this.api.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM }).url;
+  }
+}

@@ -1,0 +1,127 @@
+import { App, Stack, Validations } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { SubnetType, Vpc } from "aws-cdk-lib/aws-ec2";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { beforeAll, describe, expect, it } from "vitest";
+import { SluiceStack, type SluiceStackProps } from "../../../infra/stack.ts";
+import { stateTableSchema } from "../../../shared/adapters/aws/state-table.ts";
+
+const env = { account: "123456789012", region: "eu-west-1" };
+
+function synth(props: (app: App) => SluiceStackProps = () => ({})) {
+  const app = new App();
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const stack = new SluiceStack(app, "Sluice", { env, ...props(app) });
+  app.synth(); // throws ValidationFailed on any unacknowledged cdk-nag finding
+  return { stack, template: Template.fromStack(stack) };
+}
+
+describe("SluiceStack", () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synth().template;
+  });
+
+  it("passes the cdk-nag AwsSolutions checks with only the acknowledged findings", () => {
+    expect(template.toJSON().Resources).toBeDefined();
+  });
+
+  it("declares the state table exactly as the DynamoDB adapter expects it, on demand, encrypted, with PITR", () => {
+    template.hasResourceProperties("AWS::DynamoDB::GlobalTable", {
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [
+        { AttributeName: stateTableSchema.partitionKey.name, KeyType: "HASH" },
+        { AttributeName: stateTableSchema.sortKey.name, KeyType: "RANGE" },
+      ],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: stateTableSchema.globalSecondaryIndexes[0].indexName,
+          Projection: { ProjectionType: "KEYS_ONLY" },
+        }),
+      ],
+      SSESpecification: { SSEEnabled: true },
+      Replicas: [
+        Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+      ],
+    });
+  });
+
+  it("keeps artifacts in a versioned, encrypted, private bucket with lifecycle rules", () => {
+    template.hasResourceProperties("AWS::S3::Bucket", {
+      VersioningConfiguration: { Status: "Enabled" },
+      BucketEncryption: Match.anyValue(),
+      PublicAccessBlockConfiguration: Match.objectLike({
+        BlockPublicAcls: true,
+        RestrictPublicBuckets: true,
+      }),
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+        ]),
+      },
+    });
+  });
+
+  it("uses a FIFO work queue with a FIFO dead-letter queue and an alarm on it", () => {
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      FifoQueue: true,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }),
+      VisibilityTimeout: 1800,
+    });
+    template.resourceCountIs("AWS::SQS::Queue", 2);
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      AlarmActions: [Match.anyValue()],
+    });
+  });
+
+  it("ticks the scheduler every minute and feeds the worker from the queue with partial batch failures", () => {
+    template.hasResourceProperties("AWS::Events::Rule", { ScheduleExpression: "rate(1 minute)" });
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      BatchSize: 10,
+    });
+  });
+
+  it("runs every function on Node.js 24 and serves the API behind IAM", () => {
+    const functions = Object.values(template.findResources("AWS::Lambda::Function"));
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) expect(fn.Properties.Runtime).toBe("nodejs24.x");
+    template.hasResourceProperties("AWS::Lambda::Url", { AuthType: "AWS_IAM" });
+  });
+
+  it("scopes the worker's secret access to the installation's prefix", () => {
+    const policies = JSON.stringify(template.findResources("AWS::IAM::Policy"));
+    expect(policies).toContain("secret:sluice/*");
+    expect(policies).not.toMatch(/"secretsmanager:\*"/);
+  });
+
+  it("places the functions in a VPC when one is given", () => {
+    const { template: withVpc } = synth((app) => {
+      const network = new Stack(app, "Network", { env });
+      // The operator's VPC, not ours: its flow logs are their call.
+      Validations.of(network).acknowledge({ id: "AwsSolutions-VPC7", reason: "test VPC" });
+      const vpc = new Vpc(network, "Vpc", {
+        maxAzs: 2,
+        natGateways: 0,
+        subnetConfiguration: [{ name: "private", subnetType: SubnetType.PRIVATE_ISOLATED }],
+      });
+      return { vpc, vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED } };
+    });
+    withVpc.hasResourceProperties("AWS::Lambda::Function", {
+      VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
+    });
+  });
+});
+
+describe("cdk-nag gate", () => {
+  it("fails synth when a finding is not acknowledged", () => {
+    const app = new App();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const stack = new SluiceStack(app, "Sluice", { env });
+    // A wildcard nobody acknowledged must stop the build.
+    stack.functions.api.addToRolePolicy(new PolicyStatement({ actions: ["dynamodb:*"], resources: ["*"] }));
+    expect(() => app.synth()).toThrow(/AwsSolutions-IAM5/);
+  });
+});
