@@ -2,6 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // The JSON report lets CI print a plain "N passed, N failed" line.
+    reporters: ["default", ["json", { outputFile: "node_modules/.cache/sluice/vitest-results.json" }]],
     projects: [
       {
         test: {
