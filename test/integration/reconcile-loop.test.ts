@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { findCondition } from "../../shared/api/conditions.ts";
 import { createApiHandler } from "../../shared/control/http-api.ts";
-import { formatKey, type ObjectKey } from "../../shared/ports/index.ts";
+import { formatKey, type ObjectKey, PortError } from "../../shared/ports/index.ts";
 import { reconcileObject } from "../../shared/reconcile/reconcile-object.ts";
 import { ReconcilerRegistry } from "../../shared/reconcile/registry.ts";
 import { enqueueDue } from "../../shared/reconcile/scheduler.ts";
@@ -223,3 +223,41 @@ function loopContract(name: string, factory: BackendFactory) {
 
 loopContract("the local adapters (SQLite)", localBackend);
 loopContract("the AWS adapters (DynamoDB, SQS FIFO, EventBridge on moto)", awsBackend);
+
+describe("reconcile loop when the store itself fails", () => {
+  it("retries the message with backoff instead of dropping it, and succeeds once the store recovers", async () => {
+    const { clock, backend, deps } = await setup(localBackend);
+    const a = probe("flaky");
+    await backend.state.putObject(a);
+    let outage = true;
+    const flakyState = new Proxy(backend.state, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== "function") return value;
+        // Bound to the real store: its methods use private fields, which a proxy does not carry.
+        if (property !== "acquireLease") return value.bind(target);
+        return (...args: unknown[]) => {
+          if (outage) return Promise.reject(new PortError("Transient", "ThrottlingException: rate exceeded"));
+          return value.apply(target, args);
+        };
+      },
+    });
+    const flakyDeps = { ...deps, state: flakyState, backoff: { baseMs: 10_000, maxMs: 60_000 } };
+    await enqueueDue({ ...backend, clock });
+    const first = await processBatch(
+      await backend.queue.receive({ max: 10, visibilityMs: 30_000 }),
+      flakyDeps,
+    );
+    expect([...first.outcomes.values()]).toEqual(["retrying"]);
+    expect(first.retried).toHaveLength(1);
+    // Hidden for the backoff, then delivered again.
+    expect(await backend.queue.receive({ max: 10, visibilityMs: 30_000 })).toEqual([]);
+    outage = false;
+    clock.advance(10_001);
+    const again = await backend.queue.receive({ max: 10, visibilityMs: 30_000 });
+    expect(again.map((m) => m.attempts)).toEqual([2]);
+    const second = await processBatch(again, flakyDeps);
+    expect([...second.outcomes.values()]).toEqual(["reconciled"]);
+    expect(await ready(backend, a.key)).toMatchObject({ status: "True" });
+  });
+});
