@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { Worker } from "node:worker_threads";
 import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { DynamoDbStateStore } from "../../shared/adapters/aws/dynamodb-state-store.ts";
@@ -10,10 +9,11 @@ import { createStateTable, stateTableSchema } from "../../shared/adapters/aws/st
 import { openDatabase } from "../../shared/adapters/local/database.ts";
 import { SqliteStateStore } from "../../shared/adapters/local/sqlite-state-store.ts";
 import type { Clock } from "../../shared/ports/clock.ts";
-import { isPortError, PortError } from "../../shared/ports/errors.ts";
+import { isPortError, type PortError } from "../../shared/ports/errors.ts";
 import type { StateStore } from "../../shared/ports/state.ts";
 import { stateStoreContract } from "../contract/state-store.contract.ts";
 import { awsClientConfig } from "../env/context.ts";
+import { sqliteAdapterInWorker } from "../helpers/sqlite-in-worker.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 const podinfo = { kind: "GitRepository", namespace: "flux-system", name: "podinfo" };
@@ -40,36 +40,6 @@ function sqliteStore(path: string, clock?: Clock, busyTimeoutMs?: number): Sqlit
   return new SqliteStateStore({ database, ...(clock ? { clock } : {}) });
 }
 
-// SQLite calls block their thread, so racers on one event loop would only take turns. Each
-// other store runs in a thread of its own with its own connection; the caller's clock reading
-// travels with every call.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-(async () => {
-  const { openDatabase } = await import(workerData.databaseModule);
-  const { SqliteStateStore } = await import(workerData.storeModule);
-  let now = 0;
-  const store = new SqliteStateStore({ database: openDatabase({ path: workerData.path }), clock: { now: () => now } });
-  parentPort.on("message", async ({ id, method, args, callerNow }) => {
-    now = callerNow;
-    try {
-      parentPort.postMessage({ id, value: await store[method](...args) });
-    } catch (error) {
-      parentPort.postMessage({ id, error: { message: String(error?.message ?? error), reason: error?.reason } });
-    }
-  });
-  parentPort.postMessage({ ready: true });
-})().catch((error) => parentPort.postMessage({ failed: String(error?.stack ?? error) }));
-`;
-
-interface WorkerReply {
-  readonly id?: number;
-  readonly value?: unknown;
-  readonly error?: { message: string; reason?: PortError["reason"] };
-  readonly ready?: true;
-  readonly failed?: string;
-}
-
 const STORE_METHODS = [
   "putObject",
   "getObject",
@@ -82,42 +52,14 @@ const STORE_METHODS = [
   "listDue",
 ] as const satisfies readonly (keyof StateStore)[];
 
-async function sqliteStoreInWorker(path: string, clock: Clock): Promise<StateStore> {
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: {
-      path,
-      databaseModule: new URL("../../shared/adapters/local/database.ts", import.meta.url).href,
-      storeModule: new URL("../../shared/adapters/local/sqlite-state-store.ts", import.meta.url).href,
-    },
+function sqliteStoreInWorker(path: string, clock: Clock): Promise<StateStore> {
+  return sqliteAdapterInWorker<StateStore>({
+    path,
+    clock,
+    module: new URL("../../shared/adapters/local/sqlite-state-store.ts", import.meta.url),
+    className: "SqliteStateStore",
+    methods: STORE_METHODS,
   });
-  onTestFinished(async () => {
-    await worker.terminate();
-  });
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  await new Promise<void>((resolve, reject) => {
-    worker.on("error", reject);
-    worker.on("message", (reply: WorkerReply) => {
-      if (reply.ready) resolve();
-      if (reply.failed) reject(new Error(reply.failed));
-      const waiting = reply.id === undefined ? undefined : pending.get(reply.id);
-      if (!waiting || reply.id === undefined) return;
-      pending.delete(reply.id);
-      if (!reply.error) waiting.resolve(reply.value);
-      else if (reply.error.reason) waiting.reject(new PortError(reply.error.reason, reply.error.message));
-      else waiting.reject(new Error(reply.error.message));
-    });
-  });
-  let nextId = 0;
-  const call = (method: keyof StateStore, args: unknown[]) =>
-    new Promise<unknown>((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      worker.postMessage({ id, method, args, callerNow: clock.now() });
-    });
-  return Object.fromEntries(
-    STORE_METHODS.map((method) => [method, (...args: unknown[]) => call(method, args)]),
-  ) as unknown as StateStore;
 }
 
 stateStoreContract("SqliteStateStore", async ({ clock }) => {

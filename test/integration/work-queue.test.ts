@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { Worker } from "node:worker_threads";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { fromSqsRecord, SqsWorkQueue } from "../../shared/adapters/aws/sqs-work-queue.ts";
@@ -10,10 +9,10 @@ import {
   SqliteWorkQueue,
   type SqliteWorkQueueOptions,
 } from "../../shared/adapters/local/sqlite-work-queue.ts";
-import { PortError } from "../../shared/ports/errors.ts";
 import type { QueueMessage, WorkQueue } from "../../shared/ports/queue.ts";
 import { CONTRACT_MAX_ATTEMPTS, workQueueContract } from "../contract/work-queue.contract.ts";
 import { awsClientConfig } from "../env/context.ts";
+import { sqliteAdapterInWorker } from "../helpers/sqlite-in-worker.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 async function databaseFile(): Promise<string> {
@@ -26,76 +25,14 @@ function sqliteQueue(path: string, options: Partial<SqliteWorkQueueOptions> = {}
   return new SqliteWorkQueue({ database, maxAttempts: CONTRACT_MAX_ATTEMPTS, ...options });
 }
 
-// The second consumer runs in its own thread with its own connection, so the two really contend
-// for the file's lock instead of taking turns on one event loop.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-(async () => {
-  const { openDatabase } = await import(workerData.databaseModule);
-  const { SqliteWorkQueue } = await import(workerData.queueModule);
-  const database = openDatabase({ path: workerData.path });
-  const queue = new SqliteWorkQueue({ database, maxAttempts: workerData.maxAttempts });
-  parentPort.on("message", async ({ id, method, args }) => {
-    try {
-      parentPort.postMessage({ id, value: await queue[method](...args) });
-    } catch (error) {
-      parentPort.postMessage({ id, error: { message: String(error?.message ?? error), reason: error?.reason } });
-    }
+function sqliteQueueInWorker(path: string): Promise<WorkQueue> {
+  return sqliteAdapterInWorker<WorkQueue>({
+    path,
+    module: new URL("../../shared/adapters/local/sqlite-work-queue.ts", import.meta.url),
+    className: "SqliteWorkQueue",
+    options: { maxAttempts: CONTRACT_MAX_ATTEMPTS },
+    methods: ["send", "receive", "ack", "retry", "deadLetter", "listDeadLetters"],
   });
-  parentPort.postMessage({ ready: true });
-})().catch((error) => parentPort.postMessage({ failed: String(error?.stack ?? error) }));
-`;
-
-interface WorkerReply {
-  readonly id?: number;
-  readonly value?: unknown;
-  readonly error?: { message: string; reason?: PortError["reason"] };
-  readonly ready?: true;
-  readonly failed?: string;
-}
-
-async function sqliteQueueInWorker(path: string): Promise<WorkQueue> {
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: {
-      path,
-      maxAttempts: CONTRACT_MAX_ATTEMPTS,
-      databaseModule: new URL("../../shared/adapters/local/database.ts", import.meta.url).href,
-      queueModule: new URL("../../shared/adapters/local/sqlite-work-queue.ts", import.meta.url).href,
-    },
-  });
-  onTestFinished(async () => {
-    await worker.terminate();
-  });
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  await new Promise<void>((resolve, reject) => {
-    worker.on("error", reject);
-    worker.on("message", (reply: WorkerReply) => {
-      if (reply.ready) resolve();
-      if (reply.failed) reject(new Error(reply.failed));
-      const waiting = reply.id === undefined ? undefined : pending.get(reply.id);
-      if (!waiting || reply.id === undefined) return;
-      pending.delete(reply.id);
-      if (!reply.error) waiting.resolve(reply.value);
-      else if (reply.error.reason) waiting.reject(new PortError(reply.error.reason, reply.error.message));
-      else waiting.reject(new Error(reply.error.message));
-    });
-  });
-  let nextId = 0;
-  const call = <T>(method: keyof WorkQueue, ...args: unknown[]) =>
-    new Promise<T>((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      worker.postMessage({ id, method, args });
-    });
-  return {
-    send: (messages) => call("send", messages),
-    receive: (input) => call("receive", input),
-    ack: (message) => call("ack", message),
-    retry: (message, delayMs) => call("retry", message, delayMs),
-    deadLetter: (message, reason) => call("deadLetter", message, reason),
-    listDeadLetters: (limit) => call("listDeadLetters", limit),
-  };
 }
 
 workQueueContract("SqliteWorkQueue", async () => {
