@@ -10,6 +10,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import type { ArtifactStore, Digest, StoredArtifact } from "../../ports/artifacts.ts";
 import { PortError } from "../../ports/errors.ts";
+import { assertDigestMatches, digestHex, releaseBody } from "../artifact-digest.ts";
 
 export interface S3ArtifactStoreOptions {
   readonly client: S3Client;
@@ -17,8 +18,6 @@ export interface S3ArtifactStoreOptions {
   /** Key prefix; a trailing `/` is added when missing. @default "" (the bucket's root) */
   readonly prefix?: string;
 }
-
-const DIGEST = /^sha256:([0-9a-f]{64})$/;
 
 /**
  * Artifacts as S3 objects under `<prefix>sha256/<hex>`.
@@ -53,11 +52,11 @@ export class S3ArtifactStore implements ArtifactStore {
     try {
       const stored = await this.stat(digest);
       if (stored) {
-        release(body);
+        releaseBody(body);
         return stored;
       }
     } catch (error) {
-      release(body);
+      releaseBody(body);
       throw error;
     }
     return body instanceof Readable ? this.#putStream(digest, body) : this.#putBytes(digest, body);
@@ -66,7 +65,7 @@ export class S3ArtifactStore implements ArtifactStore {
   async #putBytes(digest: Digest, body: Uint8Array): Promise<StoredArtifact> {
     // Bytes in memory are checked before anything is sent.
     const actual = createHash("sha256").update(body).digest("hex");
-    assertDigest(digest, actual);
+    assertDigestMatches(digest, actual);
     await this.#upload(digest, body);
     return this.#stored(digest, body.byteLength);
   }
@@ -81,7 +80,7 @@ export class S3ArtifactStore implements ArtifactStore {
           size += chunk.byteLength;
           yield chunk;
         }
-        assertDigest(digest, hash.digest("hex"));
+        assertDigestMatches(digest, hash.digest("hex"));
       })(),
     );
     try {
@@ -139,24 +138,13 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   #key(digest: Digest): string {
-    const hex = DIGEST.exec(digest)?.[1];
-    if (!hex) throw new PortError("Invalid", `malformed artifact digest ${JSON.stringify(digest)}`);
+    const hex = digestHex(digest);
     return `${this.#prefix}sha256/${hex}`;
   }
 
   #stored(digest: Digest, size: number): StoredArtifact {
     return { digest, size, url: `s3://${this.#bucket}/${this.#key(digest)}` };
   }
-}
-
-function assertDigest(digest: Digest, actualHex: string): void {
-  if (`sha256:${actualHex}` !== digest) {
-    throw new PortError("Invalid", `artifact bytes hash to sha256:${actualHex}, not ${digest}`);
-  }
-}
-
-function release(body: Readable | Uint8Array): void {
-  if (body instanceof Readable) body.destroy();
 }
 
 const NOT_FOUND = new Set(["NoSuchKey", "NotFound"]);

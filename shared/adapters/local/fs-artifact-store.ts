@@ -7,13 +7,12 @@ import { pipeline } from "node:stream/promises";
 import { pathToFileURL } from "node:url";
 import type { ArtifactStore, Digest, StoredArtifact } from "../../ports/artifacts.ts";
 import { PortError } from "../../ports/errors.ts";
+import { assertDigestMatches, digestHex, releaseBody } from "../artifact-digest.ts";
 
 export interface FsArtifactStoreOptions {
   /** Root folder; artifacts live under `<dir>/sha256/<hex>`, the layout of an OCI blob store. */
   readonly dir: string;
 }
-
-const DIGEST = /^sha256:([0-9a-f]{64})$/;
 
 /**
  * Artifacts as files named by their digest. Bytes are written to a hidden file beside the final
@@ -36,11 +35,11 @@ export class FsArtifactStore implements ArtifactStore {
     try {
       const stored = await this.stat(digest);
       if (stored) {
-        release(body);
+        releaseBody(body);
         return stored;
       }
     } catch (error) {
-      release(body);
+      releaseBody(body);
       throw error;
     }
     return this.#write(digest, body);
@@ -67,13 +66,10 @@ export class FsArtifactStore implements ArtifactStore {
         // flush: the bytes are on disk before the rename publishes them.
         createWriteStream(partial, { flags: "wx", flush: true }),
       );
-      const actual = hash.digest("hex");
-      if (actual !== expected) {
-        throw new PortError("Invalid", `artifact bytes hash to sha256:${actual}, not ${digest}`);
-      }
+      assertDigestMatches(digest, hash.digest("hex"));
       await rename(partial, path);
     } catch (error) {
-      release(body);
+      releaseBody(body);
       await rm(partial, { force: true });
       throw toPortError(error, digest, "write");
     }
@@ -113,14 +109,9 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   #path(digest: Digest): string {
-    const hex = DIGEST.exec(digest)?.[1];
-    if (!hex) throw new PortError("Invalid", `malformed artifact digest ${JSON.stringify(digest)}`);
+    const hex = digestHex(digest);
     return join(this.#dir, hex);
   }
-}
-
-function release(body: Readable | Uint8Array): void {
-  if (body instanceof Readable) body.destroy();
 }
 
 const TRANSIENT_CODES = new Set(["EAGAIN", "EBUSY", "EMFILE", "ENFILE", "EINTR"]);
