@@ -2,9 +2,9 @@ import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynam
 import {
   DynamoDBDocumentClient,
   GetCommand,
-  QueryCommand,
+  paginateQuery,
+  paginateScan,
   type QueryCommandInput,
-  ScanCommand,
   type ScanCommandInput,
   TransactWriteCommand,
   UpdateCommand,
@@ -377,36 +377,19 @@ export class DynamoDbStateStore implements StateStore {
     return found.Item !== undefined;
   }
 
+  // The SDK's paginators follow LastEvaluatedKey; pageSize only bounds each page.
   async *#query(input: Omit<QueryCommandInput, "TableName">): AsyncGenerator<Item> {
-    let start: Item | undefined;
-    do {
-      const page = await this.#db.send(
-        new QueryCommand({
-          TableName: this.#table,
-          Limit: this.#pageSize,
-          ...input,
-          ExclusiveStartKey: start,
-        }),
-      );
-      yield* page.Items ?? [];
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pageSize = input.Limit ?? this.#pageSize;
+    const pages = paginateQuery({ client: this.#db, pageSize }, { TableName: this.#table, ...input });
+    for await (const page of pages) yield* page.Items ?? [];
   }
 
   async *#scan(input: Omit<ScanCommandInput, "TableName">): AsyncGenerator<Item> {
-    let start: Item | undefined;
-    do {
-      const page = await this.#db.send(
-        new ScanCommand({
-          TableName: this.#table,
-          Limit: this.#pageSize,
-          ...input,
-          ExclusiveStartKey: start,
-        }),
-      );
-      yield* page.Items ?? [];
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateScan(
+      { client: this.#db, pageSize: this.#pageSize },
+      { TableName: this.#table, ...input },
+    );
+    for await (const page of pages) yield* page.Items ?? [];
   }
 
   async #guard<T>(doing: string, work: () => Promise<T>): Promise<T> {
