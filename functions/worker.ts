@@ -20,9 +20,9 @@ export const handler = withObservability(
       ...adapters,
       registry,
       holder: `${context.awsRequestId ?? randomUUID()}`,
-    // A lease must outlive this invocation but not by much: if Lambda kills it at its timeout,
-    // the object is free again shortly after, not a quarter of an hour later.
-    leaseTtlMs: context.getRemainingTimeInMillis() + 30_000,
+      // A lease must outlive this invocation but not by much: if Lambda kills it at its timeout,
+      // the object is free again shortly after, not a quarter of an hour later.
+      leaseTtlMs: context.getRemainingTimeInMillis() + 30_000,
       logger: tools.logger,
     });
     tools.metrics.addMetric("MessagesProcessed", "Count", event.Records.length);
