@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { isPortError, type PortError } from "../../shared/ports/errors.ts";
 import type { SecretRef, SecretStore } from "../../shared/ports/secrets.ts";
+import { portErrorOf } from "../helpers/port-error.ts";
 
 /** One adapter under test, with a way to seed its backing store directly. */
 export interface SecretStoreFixture {
@@ -10,16 +10,6 @@ export interface SecretStoreFixture {
   put(ref: SecretRef, values: Readonly<Record<string, string>>): Promise<void>;
   /** Stores `raw` under `ref` as-is: text the adapter has to reject. */
   putRaw(ref: SecretRef, raw: string): Promise<void>;
-}
-
-/** Rejects with a PortError; returns it so the caller can inspect reason and message. */
-async function rejection(promise: Promise<unknown>): Promise<PortError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isPortError(error)) throw new Error(`expected a PortError, got ${String(error)}`);
-  return error;
 }
 
 /** Every text an error carries: its message and its cause chain. */
@@ -83,7 +73,7 @@ export function secretStoreContract(name: string, setup: () => Promise<SecretSto
       const f = await setup();
       const marker = `s3cr3t-${randomUUID()}`;
       await f.putRaw(ref("garbage"), `{"password": "${marker}", "unterminated: [`);
-      const error = await rejection(f.store.get(ref("garbage")));
+      const error = await portErrorOf(f.store.get(ref("garbage")));
       expect(error.reason).toBe("Invalid");
       expect(error.message).toContain("flux-system");
       expect(error.message).toContain("garbage");
@@ -94,7 +84,7 @@ export function secretStoreContract(name: string, setup: () => Promise<SecretSto
       const f = await setup();
       const marker = `s3cr3t-${randomUUID()}`;
       await f.putRaw(ref("numbers"), JSON.stringify({ token: marker, port: 80_443_917 }));
-      const error = await rejection(f.store.get(ref("numbers")));
+      const error = await portErrorOf(f.store.get(ref("numbers")));
       expect(error.reason).toBe("Invalid");
       expect(error.message).toContain("numbers");
       expect(errorText(error)).not.toContain(marker);
@@ -104,7 +94,7 @@ export function secretStoreContract(name: string, setup: () => Promise<SecretSto
     it("rejects a value that is not an object as Invalid", async () => {
       const f = await setup();
       await f.putRaw(ref("list"), JSON.stringify(["a", "b"]));
-      const error = await rejection(f.store.get(ref("list")));
+      const error = await portErrorOf(f.store.get(ref("list")));
       expect(error.reason).toBe("Invalid");
       expect(error.message).toContain("list");
     });
@@ -116,7 +106,7 @@ export function secretStoreContract(name: string, setup: () => Promise<SecretSto
         { namespace: "a/b", name: "c" },
         { namespace: "flux-system", name: "" },
       ]) {
-        const error = await rejection(f.store.get(bad));
+        const error = await portErrorOf(f.store.get(bad));
         expect(error.reason).toBe("Invalid");
       }
     });

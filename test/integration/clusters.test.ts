@@ -11,9 +11,9 @@ import { SecretsManagerSecretStore } from "../../shared/adapters/aws/secrets-man
 import { FileSecretStore } from "../../shared/adapters/local/file-secret-store.ts";
 import { KubeconfigClusterConnector } from "../../shared/adapters/local/kubeconfig-cluster-connector.ts";
 import type { ClusterTarget } from "../../shared/ports/clusters.ts";
-import { isPortError, type PortError } from "../../shared/ports/errors.ts";
 import type { SecretRef } from "../../shared/ports/secrets.ts";
 import { awsClientConfig, testEnv } from "../env/context.ts";
+import { portErrorOf } from "../helpers/port-error.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 const secretRef: SecretRef = { namespace: "flux-system", name: "prod-kubeconfig" };
@@ -26,15 +26,6 @@ const target = (key = "value", ref = secretRef): ClusterTarget => ({
 async function namespaces(kc: KubeConfig): Promise<string[]> {
   const list = await kc.makeApiClient(CoreV1Api).listNamespace();
   return list.items.map((ns) => ns.metadata?.name ?? "");
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PortError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isPortError(error)) throw new Error(`expected a PortError, got ${String(error)}`);
-  return error;
 }
 
 /** A FileSecretStore in a fresh folder, with `put` writing Kubernetes Secret manifests. */
@@ -113,19 +104,19 @@ describe("kubeconfig targets on the real API server", () => {
   it("reports a missing secret or key as NotFound, naming the secret", async () => {
     const { store, put } = await fileSecrets();
     const connector = new KubeconfigClusterConnector({ secrets: store });
-    const absent = await rejection(
+    const absent = await portErrorOf(
       connector.connect(target("value", { namespace: "flux-system", name: "absent" })),
     );
     expect(absent.reason).toBe("NotFound");
     expect(absent.message).toBe("kubeconfig secret flux-system/absent not found");
 
     await put(secretRef, { other: await adminKubeconfig() });
-    const noDefault = await rejection(connector.connect(target("value")));
+    const noDefault = await portErrorOf(connector.connect(target("value")));
     expect(noDefault.reason).toBe("NotFound");
     expect(noDefault.message).toBe(
       'kubeconfig secret flux-system/prod-kubeconfig has no key "value" or "value.yaml"',
     );
-    const noKey = await rejection(connector.connect(target("custom")));
+    const noKey = await portErrorOf(connector.connect(target("custom")));
     expect(noKey.message).toBe('kubeconfig secret flux-system/prod-kubeconfig has no key "custom"');
   });
 
@@ -145,7 +136,7 @@ describe("kubeconfig targets on the real API server", () => {
     };
     for (const [label, value] of Object.entries(cases)) {
       await put(secretRef, { value });
-      const error = await rejection(connector.connect(target()));
+      const error = await portErrorOf(connector.connect(target()));
       expect(error.reason, label).toBe("Invalid");
       expect(error.message, label).toContain("kubeconfig secret flux-system/prod-kubeconfig");
       expect(error.message, label).not.toContain(marker);
@@ -163,7 +154,7 @@ describe("kubeconfig targets on the real API server", () => {
     expect(await namespaces(kc)).toContain("kube-system");
 
     const missing = join(await tempDir(), "nope");
-    const error = await rejection(
+    const error = await portErrorOf(
       new KubeconfigClusterConnector({ secrets: store, defaultKubeconfig: missing }).connect({
         type: "default",
       }),
@@ -174,7 +165,7 @@ describe("kubeconfig targets on the real API server", () => {
 
   it("refuses EKS targets when no EKS connector is wired in", async () => {
     const { store } = await fileSecrets();
-    const error = await rejection(
+    const error = await portErrorOf(
       new KubeconfigClusterConnector({ secrets: store }).connect({ type: "eks", clusterName: "prod" }),
     );
     expect(error.reason).toBe("Invalid");
@@ -245,10 +236,10 @@ describe("EKS targets on moto", () => {
   it("reports an unknown cluster as NotFound and another region as Invalid", async () => {
     const { store } = await fileSecrets();
     const connector = eksConnector(store);
-    const missing = await rejection(connector.connect({ type: "eks", clusterName: "no-such-cluster" }));
+    const missing = await portErrorOf(connector.connect({ type: "eks", clusterName: "no-such-cluster" }));
     expect(missing.reason).toBe("NotFound");
     expect(missing.message).toContain("no-such-cluster");
-    const elsewhere = await rejection(
+    const elsewhere = await portErrorOf(
       connector.connect({ type: "eks", clusterName: "prod", region: "ap-southeast-2" }),
     );
     expect(elsewhere.reason).toBe("Invalid");

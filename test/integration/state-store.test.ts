@@ -9,24 +9,15 @@ import { createStateTable, stateTableSchema } from "../../shared/adapters/aws/st
 import { openDatabase } from "../../shared/adapters/local/database.ts";
 import { SqliteStateStore } from "../../shared/adapters/local/sqlite-state-store.ts";
 import type { Clock } from "../../shared/ports/clock.ts";
-import { isPortError, type PortError } from "../../shared/ports/errors.ts";
 import type { StateStore } from "../../shared/ports/state.ts";
 import { stateStoreContract } from "../contract/state-store.contract.ts";
 import { awsClientConfig } from "../env/context.ts";
+import { portErrorOf } from "../helpers/port-error.ts";
 import { sqliteAdapterInWorker } from "../helpers/sqlite-in-worker.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 const podinfo = { kind: "GitRepository", namespace: "flux-system", name: "podinfo" };
 const podinfoInput = { key: podinfo, apiVersion: "source.toolkit.fluxcd.io/v1", metadata: {}, spec: {} };
-
-async function portErrorOf(promise: Promise<unknown>): Promise<PortError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isPortError(error)) throw new Error(`expected a PortError, got ${String(error)}`);
-  return error;
-}
 
 // ---- SQLite ----
 
