@@ -3,12 +3,15 @@ import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { awsAdapters, awsConfigFromEnv } from "../shared/adapters/aws/runtime.ts";
 import { fromSqsRecord } from "../shared/adapters/aws/sqs-work-queue.ts";
 import { builtInReconcilers } from "../shared/reconcile/kinds.ts";
+import { wakeDependents } from "../shared/reconcile/wake-dependents.ts";
 import { processBatch } from "../shared/reconcile/worker.ts";
 import { observability, withObservability } from "./observability.ts";
 
 const tools = observability("worker");
 const adapters = awsAdapters(awsConfigFromEnv());
-const registry = builtInReconcilers();
+// Lambda keeps /tmp between invocations of a warm instance: Git caches survive there.
+const registry = builtInReconcilers({ ...adapters, cacheDir: "/tmp/sluice-cache" });
+const events = wakeDependents({ sink: adapters.events, state: adapters.state, queue: adapters.queue });
 
 /**
  * A batch from the FIFO work queue. Messages it could not finish are reported as batch item
@@ -18,6 +21,7 @@ export const handler = withObservability(
   async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const report = await processBatch(event.Records.map(fromSqsRecord), {
       ...adapters,
+      events,
       registry,
       holder: `${context.awsRequestId ?? randomUUID()}`,
       // A lease must outlive this invocation but not by much: if Lambda kills it at its timeout,

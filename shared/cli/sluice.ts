@@ -2,7 +2,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { builtInReconcilers } from "../reconcile/kinds.ts";
 import type { Logger } from "../reconcile/logger.ts";
 import { startLocalRuntime } from "../runtime/local-runtime.ts";
 
@@ -47,15 +46,14 @@ async function start(args: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError(`--port must be a port number, got ${values.port}`);
   const dataDir = resolve(values["data-dir"]);
-  const registry = builtInReconcilers();
-  const runtime = await startLocalRuntime({ dataDir, port, registry, logger: consoleLogger });
+  const runtime = await startLocalRuntime({ dataDir, port, logger: consoleLogger });
   console.log(`sluice ${pkg.version} (Node.js ${process.versions.node}) running`);
   console.log(
     `  API        ${runtime.url}  (GET /v1/objects, GET /v1/events, POST /v1/objects/<kind>/<ns>/<name>/reconcile)`,
   );
   console.log(`  data       ${dataDir}`);
   console.log(
-    `  kinds      ${registry.kinds().join(", ") || "none yet: sources and Kustomizations arrive with their issues"}`,
+    `  kinds      ${runtime.kinds.join(", ") || "none yet: Kustomizations arrive with their issue"}`,
   );
   console.log("press Ctrl-C to stop");
   const stop = async (signal: string) => {

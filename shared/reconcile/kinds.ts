@@ -1,10 +1,14 @@
+import type { SourceDeps } from "../sources/source-deps.ts";
 import { ReconcilerRegistry } from "./registry.ts";
 
+/** The ports the built-in reconcilers run on; each runtime passes its adapters. */
+export type BuiltInDeps = SourceDeps;
+
 /**
- * The reconcilers this build of sluice ships. Kinds arrive with their issues (sources,
- * Kustomization, HelmRelease, image automation); until then an object of any kind is reported
- * Stalled with reason UnsupportedKind rather than ignored.
+ * The reconcilers this build of sluice ships. Kinds arrive with their issues (Kustomization,
+ * HelmRelease, image automation); until then an object of such a kind is reported Stalled
+ * with reason UnsupportedKind rather than ignored.
  */
-export function builtInReconcilers(): ReconcilerRegistry {
+export function builtInReconcilers(_deps: BuiltInDeps): ReconcilerRegistry {
   return new ReconcilerRegistry([]);
 }

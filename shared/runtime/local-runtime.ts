@@ -1,16 +1,20 @@
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import { localAdapters } from "../adapters/local/runtime.ts";
 import { createApiHandler } from "../control/http-api.ts";
 import type { Clock } from "../ports/index.ts";
+import { builtInReconcilers } from "../reconcile/kinds.ts";
 import { type Logger, silentLogger } from "../reconcile/logger.ts";
 import type { ReconcilerRegistry } from "../reconcile/registry.ts";
 import { enqueueDue } from "../reconcile/scheduler.ts";
+import { wakeDependents } from "../reconcile/wake-dependents.ts";
 import { processBatch } from "../reconcile/worker.ts";
 import { startHttpServer } from "./http-server.ts";
 
 export interface LocalRuntimeOptions {
   readonly dataDir: string;
-  readonly registry: ReconcilerRegistry;
+  /** The kinds this runtime reconciles. @default every built-in kind, on this runtime's adapters */
+  readonly registry?: ReconcilerRegistry;
   /** @default "127.0.0.1" */
   readonly host?: string;
   /** @default 9292; 0 picks a free port */
@@ -27,6 +31,8 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   readonly url: string;
   readonly dataDir: string;
+  /** The kinds it reconciles, sorted. */
+  readonly kinds: readonly string[];
   /** Stops taking work, lets the running batch finish (so leases are released), then closes. */
   stop(): Promise<void>;
 }
@@ -43,9 +49,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
   });
   const holder = `local-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const registry =
+    options.registry ?? builtInReconcilers({ ...adapters, cacheDir: join(options.dataDir, "cache") });
   const deps = {
     ...adapters,
-    registry: options.registry,
+    events: wakeDependents({ sink: adapters.events, state: adapters.state, queue: adapters.queue }),
+    registry,
     holder,
     logger,
     concurrency: options.concurrency ?? 4,
@@ -85,6 +94,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   return {
     url,
     dataDir: options.dataDir,
+    kinds: registry.kinds(),
     async stop() {
       running = false;
       clearInterval(ticker);

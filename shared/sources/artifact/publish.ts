@@ -1,6 +1,7 @@
 import type { ConditionInput } from "../../api/conditions.ts";
 import type { ArtifactStore, Digest, StoredObject } from "../../ports/index.ts";
 import type { ReconcileResult } from "../../reconcile/reconciler.ts";
+import { ARTIFACT_UPDATED } from "../../reconcile/wake-dependents.ts";
 import { limitsOf, type SourceDeps } from "../source-deps.ts";
 import type { SourceFile } from "../source-file.ts";
 import { collectArtifactGarbage } from "./garbage.ts";
@@ -19,8 +20,8 @@ export interface ArtifactStatus {
 }
 
 export const ARTIFACT_IN_STORAGE = "ArtifactInStorage";
-/** The event that wakes the objects that use this source. */
-export const ARTIFACT_UPDATED = "ArtifactUpdated";
+
+export { ARTIFACT_UPDATED };
 
 export function artifactOf(object: StoredObject): ArtifactStatus | undefined {
   const artifact = object.status?.artifact;
@@ -62,14 +63,28 @@ export interface PublishInput {
 
 function unchangedResult(
   previous: ArtifactStatus,
-  input: PublishInput,
+  extraStatus: Readonly<Record<string, unknown>> | undefined,
   retained: readonly Digest[],
 ): ReconcileResult {
   return {
     message: `stored artifact for revision '${previous.revision}'`,
-    status: { ...input.status, artifact: previous, retainedArtifacts: retained },
+    status: { ...extraStatus, artifact: previous, retainedArtifacts: retained },
     conditions: [storedCondition(previous.revision)],
   };
+}
+
+/**
+ * What publishArtifact returns for an unchanged artifact, for a reconciler that stopped early
+ * because isArtifactCurrent said so: the same result, so the loop writes nothing.
+ */
+export function currentArtifactResult(
+  object: StoredObject,
+  extraStatus?: Readonly<Record<string, unknown>>,
+): ReconcileResult {
+  const artifact = artifactOf(object);
+  if (!artifact) throw new Error(`currentArtifactResult: ${object.key.name} has no artifact`);
+  const retained = retainedOf(object);
+  return unchangedResult(artifact, extraStatus, retained.length > 0 ? retained : [artifact.digest]);
 }
 
 function storedCondition(revision: string): ConditionInput {
@@ -102,7 +117,7 @@ export async function publishArtifact(input: PublishInput, deps: SourceDeps): Pr
   const retained = retainedOf(input.object);
   if (previous && previous.digest === digest && previous.revision === input.revision) {
     if (!(await deps.artifacts.stat(digest))) await deps.artifacts.put(digest, bytes);
-    return unchangedResult(previous, input, retained.length > 0 ? retained : [digest]);
+    return unchangedResult(previous, input.status, retained.length > 0 ? retained : [digest]);
   }
   const stored = await deps.artifacts.put(digest, bytes);
   const artifact: ArtifactStatus = {
