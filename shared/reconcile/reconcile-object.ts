@@ -76,7 +76,7 @@ async function runWithTimeout(
       typeof object.spec.timeout === "string"
         ? parseDuration(object.spec.timeout, "spec.timeout")
         : undefined;
-    const timeoutMs = timeout ?? deps.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = timeout ?? reconciler.defaultTimeoutMs ?? deps.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {

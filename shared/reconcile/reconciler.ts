@@ -26,6 +26,8 @@ export interface ReconcileResult {
 /** One kind's logic: make the world match `object.spec`, report what happened. */
 export interface Reconciler {
   readonly kind: string;
+  /** The run timeout when the object sets no `spec.timeout` (Flux's sources use 60 s). */
+  readonly defaultTimeoutMs?: number;
   reconcile(input: ReconcileInput): Promise<ReconcileResult>;
 }
 
