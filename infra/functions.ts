@@ -20,10 +20,56 @@ export interface FunctionsProps {
   readonly environment: Readonly<Record<string, string>>;
   /** Secrets Manager names under this prefix are readable by the worker (kubeconfigs, Git credentials). */
   readonly secretPrefix: string;
+  readonly sources?: SourceAccess;
   /** Place the functions in a VPC, for clusters with private API endpoints. */
   readonly vpc?: IVpc;
   readonly vpcSubnets?: SubnetSelection;
   readonly securityGroups?: ISecurityGroup[];
+}
+
+/** What the worker may read with its own role: `provider: aws` Buckets and OCIRepositories. */
+export interface SourceAccess {
+  /** S3 bucket names that Bucket objects with `provider: aws` read. @default none */
+  readonly buckets?: readonly string[];
+  /** ECR repository names in this account and region (`team/*` allowed) that OCI sources pull. @default none */
+  readonly ecrRepositories?: readonly string[];
+}
+
+/** Read-only access to the named source buckets and ECR repositories, nothing else. */
+function sourceReadPolicies(scope: Construct, access: SourceAccess = {}): PolicyStatement[] {
+  const stack = Stack.of(scope);
+  const buckets = access.buckets ?? [];
+  const repositories = access.ecrRepositories ?? [];
+  const statements: PolicyStatement[] = [];
+  if (buckets.length > 0) {
+    statements.push(
+      new PolicyStatement({
+        actions: ["s3:ListBucket"],
+        resources: buckets.map((b) =>
+          stack.formatArn({ service: "s3", region: "", account: "", resource: b }),
+        ),
+      }),
+      new PolicyStatement({
+        actions: ["s3:GetObject"],
+        resources: buckets.map((b) =>
+          stack.formatArn({ service: "s3", region: "", account: "", resource: b, resourceName: "*" }),
+        ),
+      }),
+    );
+  }
+  if (repositories.length > 0) {
+    statements.push(
+      // ECR issues login tokens per account, never per repository: this action takes no resource.
+      new PolicyStatement({ actions: ["ecr:GetAuthorizationToken"], resources: ["*"] }),
+      new PolicyStatement({
+        actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:DescribeImages", "ecr:ListImages"],
+        resources: repositories.map((r) =>
+          stack.formatArn({ service: "ecr", resource: "repository", resourceName: r }),
+        ),
+      }),
+    );
+  }
+  return statements;
 }
 
 function entry(name: string): string {
@@ -95,6 +141,7 @@ export class Functions extends Construct {
       }),
     );
     this.worker.addToRolePolicy(secretReadPolicy(this, props.secretPrefix));
+    for (const statement of sourceReadPolicies(this, props.sources)) this.worker.addToRolePolicy(statement);
 
     this.api = new SluiceFunction(this, "Api", { entry: entry("api"), ...common });
     storage.table.grantReadWriteData(this.api);

@@ -1,5 +1,11 @@
 import { Token, Validations } from "aws-cdk-lib";
+import type { SourceAccess } from "./functions.ts";
 import type { SluiceStack } from "./stack.ts";
+
+export interface NagContext {
+  readonly secretPrefix: string;
+  readonly sources: SourceAccess;
+}
 
 interface Acceptance {
   readonly ids: readonly string[];
@@ -10,7 +16,7 @@ interface Acceptance {
  * cdk-nag findings we accept, each with the reason it stands. Findings are acknowledged one
  * by one (`Rule[finding]`), so a new wildcard or a new rule violation still fails synth.
  */
-export function acceptedFindings(stack: SluiceStack, secretPrefix: string): Acceptance[] {
+export function acceptedFindings(stack: SluiceStack, { secretPrefix, sources }: NagContext): Acceptance[] {
   const tableId = stack.getLogicalId(stack.storage.table.node.defaultChild as never);
   const bucketId = stack.getLogicalId(stack.storage.artifacts.node.defaultChild as never);
   // The finding names the ARN as synthesized: literal when the stack's env is set, a token otherwise.
@@ -34,8 +40,9 @@ export function acceptedFindings(stack: SluiceStack, secretPrefix: string): Acce
     {
       ids: ["AwsSolutions-IAM5[Resource::*]"],
       reason:
-        "Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which X-Ray only grants on Resource '*'.",
+        "Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, and ECR login needs ecr:GetAuthorizationToken; AWS grants these only on Resource '*'.",
     },
+    ...sourceFindings(sources, region, account),
     {
       ids: [`AwsSolutions-IAM5[Resource::<${tableId}.Arn>/index/*]`],
       reason:
@@ -78,8 +85,36 @@ export function acceptedFindings(stack: SluiceStack, secretPrefix: string): Acce
   ];
 }
 
-export function acknowledgeAcceptedFindings(stack: SluiceStack, secretPrefix: string): void {
-  for (const { ids, reason } of acceptedFindings(stack, secretPrefix)) {
+function sourceFindings(sources: SourceAccess, region: string, account: string): Acceptance[] {
+  const buckets = sources.buckets ?? [];
+  const wildcardRepositories = (sources.ecrRepositories ?? []).filter((r) => r.includes("*"));
+  return [
+    ...(buckets.length > 0
+      ? [
+          {
+            ids: buckets.map((b) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${b}/*]`),
+            reason:
+              "Bucket sources read every object of the buckets the operator listed in `sources.buckets` (GetObject only); which keys exist is decided by whoever fills the bucket.",
+          },
+        ]
+      : []),
+    ...(wildcardRepositories.length > 0
+      ? [
+          {
+            ids: wildcardRepositories.map(
+              (r) =>
+                `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:${region}:${account}:repository/${r}]`,
+            ),
+            reason:
+              "OCI sources pull (read only) from the ECR repositories matching the patterns the operator listed in `sources.ecrRepositories`.",
+          },
+        ]
+      : []),
+  ];
+}
+
+export function acknowledgeAcceptedFindings(stack: SluiceStack, context: NagContext): void {
+  for (const { ids, reason } of acceptedFindings(stack, context)) {
     for (const id of ids) Validations.of(stack).acknowledge({ id, reason });
   }
 }

@@ -2,7 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { ISecurityGroup, IVpc, SubnetSelection } from "aws-cdk-lib/aws-ec2";
 import type { Construct } from "constructs";
 import { AWS_RUNTIME_ENV } from "../shared/adapters/aws/runtime.ts";
-import { Functions } from "./functions.ts";
+import { Functions, type SourceAccess } from "./functions.ts";
 import { Messaging } from "./messaging.ts";
 import { acknowledgeAcceptedFindings } from "./nag.ts";
 import { RootSource } from "./root-source.ts";
@@ -15,6 +15,8 @@ export interface SluiceStackProps extends StackProps {
   readonly vpc?: IVpc;
   readonly vpcSubnets?: SubnetSelection;
   readonly securityGroups?: ISecurityGroup[];
+  /** Buckets and ECR repositories sources read with the worker's own role. @default none */
+  readonly sources?: SourceAccess;
   /** How long one worker invocation may run. @default 5 minutes */
   readonly workerTimeout?: Duration;
 }
@@ -39,6 +41,7 @@ export class SluiceStack extends Stack {
       messaging: this.messaging,
       workerTimeout,
       secretPrefix,
+      ...(props.sources ? { sources: props.sources } : {}),
       ...(props.vpc
         ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }
         : {}),
@@ -69,6 +72,6 @@ export class SluiceStack extends Stack {
       value: this.messaging.alerts.topicArn,
       description: "Subscribe to get failures",
     });
-    acknowledgeAcceptedFindings(this, secretPrefix);
+    acknowledgeAcceptedFindings(this, { secretPrefix, sources: props.sources ?? {} });
   }
 }

@@ -97,6 +97,20 @@ describe("SluiceStack", () => {
     expect(policies).not.toMatch(/"secretsmanager:\*"/);
   });
 
+  it("lets the worker read only the source buckets and ECR repositories it is given", () => {
+    const bare = JSON.stringify(template.findResources("AWS::IAM::Policy"));
+    expect(bare).not.toContain("ecr:");
+    expect(bare).not.toContain("fleet-config");
+    const { template: withSources } = synth(() => ({
+      sources: { buckets: ["fleet-config"], ecrRepositories: ["manifests/*"] },
+    }));
+    const policies = JSON.stringify(withSources.findResources("AWS::IAM::Policy"));
+    expect(policies).toContain(":s3:::fleet-config/*");
+    expect(policies).toContain("repository/manifests/*");
+    expect(policies).toContain("ecr:GetAuthorizationToken");
+    expect(policies).not.toMatch(/"s3:PutObject"[^\]]*fleet-config/);
+  });
+
   it("places the functions in a VPC when one is given", () => {
     const { template: withVpc } = synth((app) => {
       const network = new Stack(app, "Network", { env });
