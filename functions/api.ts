@@ -6,7 +6,7 @@ import { observability, withObservability } from "./observability.ts";
 const tools = observability("api");
 const api = createApiHandler(awsAdapters(awsConfigFromEnv()));
 
-/** The CLI's status API behind an IAM-authenticated function URL. */
+/** The CLI's API behind an IAM-authenticated function URL. */
 export const handler = withObservability(
   async (event: LambdaFunctionURLEvent): Promise<APIGatewayProxyResultV2> => {
     try {
@@ -14,6 +14,9 @@ export const handler = withObservability(
         method: event.requestContext.http.method,
         path: event.rawPath,
         query: event.queryStringParameters ?? {},
+        ...(event.body
+          ? { body: event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body }
+          : {}),
       });
       return {
         statusCode: response.status,

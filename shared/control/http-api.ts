@@ -1,11 +1,14 @@
 import { type EventLog, isPortError, type ObjectKey, parseKey, type StoredObject } from "../ports/index.ts";
 import { type CommandDeps, CommandError, requestReconcile, setSuspended } from "./commands.ts";
+import { ManifestError, parseManifest } from "./manifest.ts";
 
 /** A transport-neutral request: the Lambda adapts its event, the local runtime node:http. */
 export interface ApiRequest {
   readonly method: string;
   readonly path: string;
   readonly query: Readonly<Record<string, string | undefined>>;
+  /** The request body as text (PUT's manifest); absent for bodiless requests. */
+  readonly body?: string;
 }
 
 export interface ApiResponse {
@@ -34,8 +37,9 @@ function error(status: number, reason: string, message: string): ApiResponse {
 const OBJECT = /^\/v1\/objects\/([^/]+)\/([^/]+)\/([^/]+)(?:\/(reconcile|suspend|resume))?$/;
 
 /**
- * The status API the CLI talks to: list and read objects, request a reconcile, suspend and
- * resume. Failures come back as `{ error: { reason, message } }` with a fitting status code.
+ * The API the CLI talks to: register (PUT a manifest), list, read and delete objects, request a
+ * reconcile, suspend and resume. Failures come back as `{ error: { reason, message } }` with a
+ * fitting status code.
  */
 export interface ApiDeps extends CommandDeps {
   /** Where `GET /v1/events` reads from; without one the route answers 501. */
@@ -83,6 +87,15 @@ export function createApiHandler(deps: ApiDeps): (request: ApiRequest) => Promis
           ? { status: 200, body: objectView(object) }
           : error(404, "NotFound", `${kind}/${namespace}/${name} not found`);
       }
+      if (request.method === "PUT" && !action) {
+        const object = await deps.state.putObject(parseManifest(request.body ?? "", key));
+        return { status: 200, body: objectView(object) };
+      }
+      if (request.method === "DELETE" && !action) {
+        return (await deps.state.deleteObject(key))
+          ? { status: 200, body: { deleted: true } }
+          : error(404, "NotFound", `${kind}/${namespace}/${name} not found`);
+      }
       if (request.method === "POST" && action === "reconcile")
         return { status: 202, body: await requestReconcile(deps, key) };
       if (request.method === "POST" && (action === "suspend" || action === "resume")) {
@@ -93,6 +106,7 @@ export function createApiHandler(deps: ApiDeps): (request: ApiRequest) => Promis
     } catch (caught) {
       if (isPortError(caught, "NotFound")) return error(404, "NotFound", caught.message);
       if (caught instanceof CommandError) return error(409, caught.reason, caught.message);
+      if (caught instanceof ManifestError) return error(400, caught.reason, caught.message);
       throw caught;
     }
   };

@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { createApiHandler } from "../../../shared/control/http-api.ts";
+import { localBackend, manualClock } from "../../helpers/backends.ts";
+
+const path = "/v1/objects/GitRepository/flux-system/podinfo";
+const manifest = `
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: podinfo
+  namespace: flux-system
+  labels: { team: web }
+spec:
+  interval: 5m
+  url: https://github.com/stefanprodan/podinfo
+  ref: { branch: master }
+`;
+
+async function api() {
+  const clock = manualClock();
+  const backend = await localBackend(clock);
+  return createApiHandler({ ...backend, clock });
+}
+
+describe("registering objects through the API", () => {
+  it("PUT registers a Flux manifest, a changed spec bumps the generation, DELETE removes it", async () => {
+    const handle = await api();
+    const created = await handle({ method: "PUT", path, query: {}, body: manifest });
+    expect(created).toMatchObject({
+      status: 200,
+      body: { kind: "GitRepository", name: "podinfo", generation: 1 },
+    });
+    const same = await handle({ method: "PUT", path, query: {}, body: manifest });
+    expect(same.body).toMatchObject({ generation: 1 });
+    const changed = await handle({ method: "PUT", path, query: {}, body: manifest.replace("5m", "1m") });
+    expect(changed.body).toMatchObject({ generation: 2 });
+    expect(await handle({ method: "DELETE", path, query: {} })).toMatchObject({ status: 200 });
+    expect(await handle({ method: "GET", path, query: {} })).toMatchObject({ status: 404 });
+    expect(await handle({ method: "DELETE", path, query: {} })).toMatchObject({ status: 404 });
+  });
+
+  it.each([
+    ["a body that is not YAML", "kind: [", /not valid YAML/],
+    [
+      "a kind that disagrees with the path",
+      manifest.replace("kind: GitRepository", "kind: Bucket"),
+      /kind is .{0,2}Bucket/,
+    ],
+    [
+      "a name that disagrees with the path",
+      manifest.replace("name: podinfo", "name: other"),
+      /metadata.name/,
+    ],
+    ["no apiVersion", manifest.replace("apiVersion: source.toolkit.fluxcd.io/v1", ""), /apiVersion/],
+    ["a spec that is a list", manifest.replace(/spec:[\s\S]*$/, "spec: [1]"), /spec must be an object/],
+    [
+      "an alias bomb",
+      `a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]`,
+      /not valid YAML/,
+    ],
+  ])("refuses %s with 400 and registers nothing", async (_, body, message) => {
+    const handle = await api();
+    const response = await handle({ method: "PUT", path, query: {}, body });
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(response.body)).toMatch(message);
+    expect(await handle({ method: "GET", path, query: {} })).toMatchObject({ status: 404 });
+  });
+});
