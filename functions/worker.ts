@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { awsAdapters, awsConfigFromEnv } from "../shared/adapters/aws/runtime.ts";
+import { S3BucketConnector } from "../shared/adapters/aws/s3-bucket-connector.ts";
 import { fromSqsRecord } from "../shared/adapters/aws/sqs-work-queue.ts";
 import { builtInReconcilers } from "../shared/reconcile/kinds.ts";
 import { wakeDependents } from "../shared/reconcile/wake-dependents.ts";
@@ -10,7 +11,11 @@ import { observability, withObservability } from "./observability.ts";
 const tools = observability("worker");
 const adapters = awsAdapters(awsConfigFromEnv());
 // Lambda keeps /tmp between invocations of a warm instance: Git caches survive there.
-const registry = builtInReconcilers({ ...adapters, cacheDir: "/tmp/sluice-cache" });
+const registry = builtInReconcilers({
+  ...adapters,
+  buckets: new S3BucketConnector(),
+  cacheDir: "/tmp/sluice-cache",
+});
 const events = wakeDependents({ sink: adapters.events, state: adapters.state, queue: adapters.queue });
 
 /**

@@ -1,4 +1,11 @@
 export type { ArtifactStore, Digest, StoredArtifact } from "./artifacts.ts";
+export {
+  type BucketConnection,
+  type BucketConnector,
+  BucketError,
+  type BucketErrorReason,
+  type BucketObject,
+} from "./buckets.ts";
 export { type Clock, systemClock } from "./clock.ts";
 export type { ClusterConnector, ClusterTarget } from "./clusters.ts";
 export { isPortError, PortError, type PortErrorReason } from "./errors.ts";

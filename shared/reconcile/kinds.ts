@@ -1,14 +1,18 @@
+import type { BucketConnector } from "../ports/index.ts";
+import { BucketReconciler } from "../sources/bucket/reconciler.ts";
 import type { SourceDeps } from "../sources/source-deps.ts";
 import { ReconcilerRegistry } from "./registry.ts";
 
 /** The ports the built-in reconcilers run on; each runtime passes its adapters. */
-export type BuiltInDeps = SourceDeps;
+export interface BuiltInDeps extends SourceDeps {
+  readonly buckets: BucketConnector;
+}
 
 /**
  * The reconcilers this build of sluice ships. Kinds arrive with their issues (Kustomization,
  * HelmRelease, image automation); until then an object of such a kind is reported Stalled
  * with reason UnsupportedKind rather than ignored.
  */
-export function builtInReconcilers(_deps: BuiltInDeps): ReconcilerRegistry {
-  return new ReconcilerRegistry([]);
+export function builtInReconcilers(deps: BuiltInDeps): ReconcilerRegistry {
+  return new ReconcilerRegistry([new BucketReconciler(deps)]);
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import { S3BucketConnector } from "../adapters/aws/s3-bucket-connector.ts";
 import { localAdapters } from "../adapters/local/runtime.ts";
 import { createApiHandler } from "../control/http-api.ts";
 import type { Clock } from "../ports/index.ts";
@@ -50,7 +51,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   });
   const holder = `local-${process.pid}-${randomUUID().slice(0, 8)}`;
   const registry =
-    options.registry ?? builtInReconcilers({ ...adapters, cacheDir: join(options.dataDir, "cache") });
+    options.registry ??
+    builtInReconcilers({
+      ...adapters,
+      buckets: new S3BucketConnector(),
+      cacheDir: join(options.dataDir, "cache"),
+    });
   const deps = {
     ...adapters,
     events: wakeDependents({ sink: adapters.events, state: adapters.state, queue: adapters.queue }),

@@ -1,7 +1,7 @@
 import ignore, { type Ignore } from "ignore";
 import type { SourceFile } from "./source-file.ts";
 
-/** Always excluded from Git and OCI artifacts: version control metadata. */
+/** Excluded from Git and OCI artifacts even with spec.ignore set: version control metadata. */
 const VCS = [".git/", ".gitignore", ".gitmodules", ".gitattributes"];
 /**
  * Flux's default exclusions, dropped when the object sets `spec.ignore`: binaries and archives,
@@ -35,7 +35,7 @@ export const SOURCE_IGNORE_FILE = ".sourceignore";
 export interface IgnoreRulesInput {
   /** `spec.ignore`: replaces the defaults when set. */
   readonly spec?: string | undefined;
-  /** Git and OCI sources use Flux's defaults; buckets do not (Flux's Bucket has none). */
+  /** Git and OCI sources use Flux's defaults (VCS files always); buckets have none. */
   readonly defaults: boolean;
 }
 
@@ -57,16 +57,17 @@ function scoped(dir: string, text: string): string[] {
 }
 
 /**
- * Filters a source tree with gitignore-syntax rules: Flux's defaults (or `spec.ignore`), then
- * every `.sourceignore` in the tree, deeper files after shallower ones so they can re-include.
+ * Filters a source tree with gitignore-syntax rules: Flux's defaults (unless `spec.ignore` is
+ * set), every `.sourceignore` in the tree (deeper files after shallower ones, so they can
+ * re-include), then `spec.ignore`, which has the last word.
  */
 export async function applyIgnoreRules(
   files: readonly SourceFile[],
   input: IgnoreRulesInput,
 ): Promise<SourceFile[]> {
-  const rules: Ignore = ignore().add(VCS);
-  if (input.spec !== undefined) rules.add(input.spec);
-  else if (input.defaults) rules.add(DEFAULTS);
+  const rules: Ignore = ignore();
+  if (input.defaults) rules.add(VCS);
+  if (input.spec === undefined && input.defaults) rules.add(DEFAULTS);
   const ignoreFiles = files
     .filter(
       (f) =>
@@ -77,5 +78,7 @@ export async function applyIgnoreRules(
     const dir = file.path.slice(0, -SOURCE_IGNORE_FILE.length).replace(/\/$/, "");
     rules.add(scoped(dir, new TextDecoder().decode(await file.read())));
   }
+  // Last, so it can overrule what a .sourceignore in the tree says, as in Flux.
+  if (input.spec !== undefined) rules.add(input.spec);
   return files.filter((f) => !rules.ignores(f.path));
 }

@@ -6,6 +6,15 @@ const tree = (paths: Record<string, string>) => Object.entries(paths).map(([p, b
 const paths = (files: { path: string }[]) => files.map((f) => f.path).sort();
 
 describe("applyIgnoreRules", () => {
+  it("lets spec.ignore overrule a .sourceignore, and keeps VCS files for buckets (no defaults)", async () => {
+    const bucket = tree({ ".sourceignore": "!keep.txt\n", "keep.txt": "", ".git/x": "", "a.yaml": "" });
+    expect(paths(await applyIgnoreRules(bucket, { spec: "*.txt\n", defaults: false }))).toEqual([
+      ".git/x",
+      ".sourceignore",
+      "a.yaml",
+    ]);
+  });
+
   const files = tree({
     "apps/app.yaml": "",
     "apps/logo.png": "",
