@@ -1,5 +1,8 @@
 import type { BucketConnector } from "../ports/index.ts";
 import { BucketReconciler } from "../sources/bucket/reconciler.ts";
+import { GitRepositoryReconciler } from "../sources/git/reconciler.ts";
+import { HelmChartReconciler } from "../sources/helm/helm-chart.ts";
+import { HelmRepositoryReconciler } from "../sources/helm/helm-repository.ts";
 import type { SourceDeps } from "../sources/source-deps.ts";
 import { ReconcilerRegistry } from "./registry.ts";
 
@@ -14,5 +17,10 @@ export interface BuiltInDeps extends SourceDeps {
  * with reason UnsupportedKind rather than ignored.
  */
 export function builtInReconcilers(deps: BuiltInDeps): ReconcilerRegistry {
-  return new ReconcilerRegistry([new BucketReconciler(deps)]);
+  return new ReconcilerRegistry([
+    new GitRepositoryReconciler(deps),
+    new BucketReconciler(deps),
+    new HelmRepositoryReconciler(deps),
+    new HelmChartReconciler(deps),
+  ]);
 }

@@ -44,6 +44,8 @@ export type RunResult =
 
 const DEFAULT_LEASE_TTL_MS = 15 * 60_000;
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+/** How long an aborted reconciler may take to report its own, more precise, timeout error. */
+const ABORT_GRACE_MS = 1_000;
 
 function describe(error: unknown): RunOutcome & { ok: false } {
   if (error instanceof ReconcileError) {
@@ -86,7 +88,9 @@ async function runWithTimeout(
           `reconciliation timed out after ${Math.round(timeoutMs / 1000)}s`,
         );
         controller.abort(error);
-        reject(error);
+        // A reconciler that honours the signal says what it was doing (which server, which step);
+        // give it a moment to, and report the bare timeout only if it does not answer.
+        timer = setTimeout(() => reject(error), ABORT_GRACE_MS);
       }, timeoutMs);
     });
     const result = await Promise.race([

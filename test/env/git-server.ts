@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { join } from "node:path";
@@ -14,6 +14,8 @@ export interface GitServerInfo {
   readonly root: string;
   readonly username: string;
   readonly password: string;
+  /** Accepted as `Authorization: Bearer <token>` in place of basic auth, for the same user. */
+  readonly token: string;
 }
 
 export interface GitServerOptions {
@@ -22,6 +24,8 @@ export interface GitServerOptions {
   readonly port: number;
   readonly username: string;
   readonly password: string;
+  /** The bearer token the server accepts; a random one when absent. */
+  readonly token?: string;
 }
 
 /**
@@ -36,14 +40,24 @@ function sameSecret(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-type Credentials = { user: string; password: string } | undefined;
+type ServeOptions = GitServerOptions & { readonly token: string };
 
-function basicAuth(req: IncomingMessage): Credentials {
+/** What the request presented, if anything: basic credentials or a bearer token. */
+type Credentials = { user: string; password: string } | { token: string } | undefined;
+
+function presented(req: IncomingMessage): Credentials {
   const header = req.headers.authorization;
+  if (header?.startsWith("Bearer ")) return { token: header.slice(7).trim() };
   if (!header?.startsWith("Basic ")) return undefined;
   const decoded = Buffer.from(header.slice(6), "base64").toString("utf8");
   const colon = decoded.indexOf(":");
   return colon < 0 ? undefined : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+function isAuthenticated(options: ServeOptions, credentials: Credentials): boolean {
+  if (credentials === undefined) return false;
+  if ("token" in credentials) return sameSecret(credentials.token, options.token);
+  return sameSecret(credentials.user, options.username) && sameSecret(credentials.password, options.password);
 }
 
 /**
@@ -78,13 +92,10 @@ function challenge(res: ServerResponse): void {
   res.end("authentication required\n");
 }
 
-function serve(options: GitServerOptions, req: IncomingMessage, res: ServerResponse): void {
+function serve(options: ServeOptions, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? "/", "http://git.invalid");
-  const credentials = basicAuth(req);
-  const authenticated =
-    credentials !== undefined &&
-    sameSecret(credentials.user, options.username) &&
-    sameSecret(credentials.password, options.password);
+  const credentials = presented(req);
+  const authenticated = isAuthenticated(options, credentials);
   // Wrong credentials are refused even for open repositories, as a real forge does.
   if (credentials && !authenticated) {
     challenge(res);
@@ -150,8 +161,9 @@ export async function createBareRepo(root: string, name: string): Promise<string
   return dir;
 }
 
-/** git's own smart-HTTP server program behind a small Node server that adds basic auth. */
-export async function startGitServer(options: GitServerOptions): Promise<Running<GitServerInfo>> {
+/** git's own smart-HTTP server program behind a small Node server that adds basic or bearer auth. */
+export async function startGitServer(given: GitServerOptions): Promise<Running<GitServerInfo>> {
+  const options: ServeOptions = { ...given, token: given.token ?? randomBytes(16).toString("hex") };
   await mkdir(options.root, { recursive: true });
   const server = createServer((req, res) => serve(options, req, res));
   await new Promise<void>((resolve, reject) => {
@@ -173,6 +185,7 @@ export async function startGitServer(options: GitServerOptions): Promise<Running
       root: options.root,
       username: options.username,
       password: options.password,
+      token: options.token,
     },
     stop: () =>
       new Promise<void>((resolve) => {
