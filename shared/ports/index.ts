@@ -12,6 +12,7 @@ export { isPortError, PortError, type PortErrorReason } from "./errors.ts";
 export type { EventLog, EventQuery, EventSink, ReconcileEvent } from "./events.ts";
 export { formatKey, type ObjectKey, parseKey, sameKey } from "./object-key.ts";
 export type { DeadLetter, OutgoingMessage, QueueMessage, ReceiveInput, WorkQueue } from "./queue.ts";
+export type { RegistryLogin } from "./registry-login.ts";
 export type { SecretRef, SecretStore } from "./secrets.ts";
 export type {
   AcquireLeaseInput,

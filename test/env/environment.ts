@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type GitServerInfo, startGitServer } from "./git-server.ts";
@@ -9,13 +9,17 @@ import { allocatePorts } from "./ports.ts";
 import { type Binaries, prepare } from "./prepare.ts";
 import { reapOrphans } from "./process.ts";
 import { type RegistryInfo, startRegistry } from "./registry.ts";
+import { startTokenServer } from "./registry-token.ts";
 import { type Running, stopAll } from "./running.ts";
 
 /** Everything a test needs to reach the real servers; plain data, passed to test workers. */
 export interface EnvInfo {
   readonly kube: KubeInfo;
   readonly git: GitServerInfo;
+  /** Registry with htpasswd basic auth. */
   readonly registry: RegistryInfo;
+  /** Registry with Docker-style bearer token auth; its token service checks the same kind of credentials. */
+  readonly registryToken: RegistryInfo;
   readonly aws: MotoInfo;
   readonly tools: { readonly kubectl: string; readonly helm: string };
   /** Scratch folder of this run, removed at teardown. */
@@ -44,7 +48,16 @@ export async function startEnvironment(binaries?: Binaries): Promise<TestEnviron
   reapOrphans();
   const bin = binaries ?? (await prepare());
   const workDir = await mkdtemp(join(tmpdir(), "sluice-test-env-"));
-  const ports = await allocatePorts(["apiserver", "etcd", "etcdPeer", "git", "registry", "moto"] as const);
+  const ports = await allocatePorts([
+    "apiserver",
+    "etcd",
+    "etcdPeer",
+    "git",
+    "registry",
+    "moto",
+    "registryToken",
+    "tokenServer",
+  ] as const);
   const secret = () => randomBytes(12).toString("hex");
   const times: Record<string, number> = {};
 
@@ -63,17 +76,20 @@ export async function startEnvironment(binaries?: Binaries): Promise<TestEnviron
   const registryStart = timed("registry", times, () =>
     startRegistry({
       registry: bin.registry,
-      dir: workDir,
+      dir: join(workDir, "registry"),
       port: ports.registry,
       username: "sluice",
       password: secret(),
     }),
   );
+  const registryTokenStart = timed("registryToken", times, () =>
+    startTokenRegistry(bin.registry, workDir, ports),
+  );
   const motoStart = timed("moto", times, () =>
     startMoto({ motoPython: bin.motoPython, dir: workDir, port: ports.moto }),
   );
 
-  const all = [kubeStart, gitStart, registryStart, motoStart] as const;
+  const all = [kubeStart, gitStart, registryStart, motoStart, registryTokenStart] as const;
   const settled = await Promise.allSettled(all);
   const running: Running<unknown>[] = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   const failure = settled.find((s) => s.status === "rejected");
@@ -82,12 +98,13 @@ export async function startEnvironment(binaries?: Binaries): Promise<TestEnviron
     await rm(workDir, { recursive: true, force: true });
     throw failure.reason;
   }
-  const [kube, git, registry, aws] = await Promise.all(all);
+  const [kube, git, registry, aws, registryToken] = await Promise.all(all);
   return {
     info: {
       kube: kube.info,
       git: git.info,
       registry: registry.info,
+      registryToken: registryToken.info,
       aws: aws.info,
       tools: { kubectl: bin.kubectl, helm: bin.helm },
       workDir,
@@ -98,4 +115,29 @@ export async function startEnvironment(binaries?: Binaries): Promise<TestEnviron
       await rm(workDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The token service, then the registry that trusts it; stopping stops both. */
+async function startTokenRegistry(
+  registryBinary: string,
+  workDir: string,
+  ports: { readonly registryToken: number; readonly tokenServer: number },
+): Promise<Running<RegistryInfo>> {
+  const dir = join(workDir, "registry-token");
+  await mkdir(dir, { recursive: true });
+  const credentials = { username: "sluice", password: randomBytes(12).toString("hex") };
+  const tokens = await startTokenServer({ dir, port: ports.tokenServer, ...credentials });
+  try {
+    const registry = await startRegistry({
+      registry: registryBinary,
+      dir,
+      port: ports.registryToken,
+      tokenServer: tokens.info,
+      ...credentials,
+    });
+    return { info: registry.info, stop: () => stopAll([tokens, registry]) };
+  } catch (error) {
+    await tokens.stop();
+    throw error;
+  }
 }

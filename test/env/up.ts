@@ -15,6 +15,9 @@ try {
   console.log(
     `registry        ${info.registry.url}  (user ${info.registry.username}, password ${info.registry.password})`,
   );
+  console.log(
+    `token registry  ${info.registryToken.url}  (user ${info.registryToken.username}, password ${info.registryToken.password}; bearer tokens)`,
+  );
   console.log(`moto            ${info.aws.endpoint}  (region ${info.aws.region})`);
   console.log(`kubectl         ${info.tools.kubectl}`);
   console.log(`helm            ${info.tools.helm}`);
