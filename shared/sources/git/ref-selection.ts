@@ -1,6 +1,7 @@
 import semver from "semver";
 import { optionalObject, optionalString } from "../../api/spec-fields.ts";
 import { ReconcileError } from "../../reconcile/reconciler.ts";
+import { highestMatching, parseConstraint } from "../version-constraint.ts";
 
 /** `spec.ref` after Flux's precedence: commit > name > semver > tag > branch; `master` by default. */
 export type GitRef =
@@ -61,23 +62,12 @@ export function gitRefOf(spec: Readonly<Record<string, unknown>>): GitRef {
   }
   const range = field("semver");
   if (range !== undefined) {
-    if (semver.validRange(semverRange(range)) === null)
-      throw new ReconcileError("InvalidSpec", `spec.ref.semver '${range}' is not a valid semver range`, {
-        stalled: true,
-      });
+    parseConstraint(range, "spec.ref.semver");
     return { kind: "semver", range };
   }
   const tag = field("tag");
   if (tag !== undefined) return { kind: "tag", tag };
   return { kind: "branch", branch: branch ?? DEFAULT_BRANCH };
-}
-
-/**
- * Flux reads ranges with Masterminds/semver, where a comma means "and" (`>=1.0, <2.0`); the
- * semver package writes that with a space.
- */
-function semverRange(range: string): string {
-  return range.replace(/\s*,\s*/g, " ");
 }
 
 /** The ref prefix whose listing answers this ref; undefined when a listing cannot (a bare commit). */
@@ -135,14 +125,7 @@ function tagNames(refs: readonly ListedRef[]): string[] {
 
 /** The highest tag satisfying the range, as Flux picks it; undefined when none does. */
 export function highestMatchingTag(range: string, tags: readonly string[]): string | undefined {
-  const wanted = semverRange(range);
-  let best: { tag: string; version: semver.SemVer } | undefined;
-  for (const tag of tags) {
-    const version = semver.parse(tag, { loose: true });
-    if (!version || !semver.satisfies(version, wanted)) continue;
-    if (!best || semver.gt(version, best.version)) best = { tag, version };
-  }
-  return best?.tag;
+  return highestMatching(tags, parseConstraint(range, "spec.ref.semver"));
 }
 
 /** Up to `max` names, with "and N more" when the list is longer. */

@@ -3,9 +3,9 @@ import type { StoredObject } from "../../ports/index.ts";
 import { ReconcileError } from "../../reconcile/reconciler.ts";
 import { RegistryClient } from "../oci/registry-client.ts";
 import { limitsOf, type SourceDeps } from "../source-deps.ts";
+import { highestMatching, latestVersions } from "../version-constraint.ts";
 import type { ChartCandidate } from "./chart-candidate.ts";
 import type { HelmChartSpec } from "./chart-spec.ts";
-import { highestMatching, latestVersions } from "./chart-version.ts";
 import { type HelmRepositorySpec, readRepositoryCredentials } from "./repository-spec.ts";
 
 /** The layer `helm push` stores a chart in; older pushes used the generic tar+gzip type. */

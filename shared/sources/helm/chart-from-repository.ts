@@ -4,9 +4,9 @@ import { download } from "../http-download.ts";
 import { redactUrl, scrubSecrets } from "../redact.ts";
 import { limitsOf, type SourceDeps } from "../source-deps.ts";
 import type { ResolvedSource } from "../source-ref.ts";
+import { highestMatching, latestVersions } from "../version-constraint.ts";
 import type { ChartCandidate } from "./chart-candidate.ts";
 import type { HelmChartSpec } from "./chart-spec.ts";
-import { highestMatching, latestVersions } from "./chart-version.ts";
 import { type IndexedChartVersion, parseHelmIndex } from "./helm-index.ts";
 import {
   basicAuthorization,

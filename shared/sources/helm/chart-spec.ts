@@ -10,7 +10,7 @@ import {
 import type { ObjectKey, StoredObject } from "../../ports/index.ts";
 import { ReconcileError } from "../../reconcile/reconciler.ts";
 import { sourceRefKey } from "../source-ref.ts";
-import { parseConstraint, type VersionConstraint } from "./chart-version.ts";
+import { parseConstraint, type VersionConstraint } from "../version-constraint.ts";
 
 export const CHART_SOURCE_KINDS = ["HelmRepository", "GitRepository", "Bucket"] as const;
 

@@ -34,13 +34,16 @@ describe("gitRefOf", () => {
     for (const [ref, message] of [
       [{ commit: "abc123" }, "spec.ref.commit must be a full 40-character SHA-1 commit id"],
       [{ name: "main" }, "spec.ref.name must be a full reference"],
-      [{ semver: "not a range" }, "spec.ref.semver 'not a range' is not a valid semver range"],
     ] as const) {
       expect(() => gitRefOf({ ref })).toThrow(
         expect.objectContaining({ stalled: true, reason: "InvalidSpec" }),
       );
       expect(() => gitRefOf({ ref })).toThrow(message);
     }
+    // A SpecError, which the loop reports as Stalled like every invalid field.
+    expect(() => gitRefOf({ ref: { semver: "not a range" } })).toThrow(
+      expect.objectContaining({ reason: "InvalidSpec", field: "spec.ref.semver" }),
+    );
   });
 });
 

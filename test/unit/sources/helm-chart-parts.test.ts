@@ -4,14 +4,14 @@ import { ReconcileError } from "../../../shared/reconcile/reconciler.ts";
 import { shortRevision } from "../../../shared/sources/helm/chart-from-source.ts";
 import { chartFromTree } from "../../../shared/sources/helm/chart-from-tree.ts";
 import { mergeValues, mergeValuesFiles } from "../../../shared/sources/helm/chart-values.ts";
+import { withBuildMetadata } from "../../../shared/sources/helm/chart-version.ts";
+import { parseHelmIndex } from "../../../shared/sources/helm/helm-index.ts";
+import { memoryFile } from "../../../shared/sources/source-file.ts";
 import {
   highestMatching,
   latestVersions,
   parseConstraint,
-  withBuildMetadata,
-} from "../../../shared/sources/helm/chart-version.ts";
-import { parseHelmIndex } from "../../../shared/sources/helm/helm-index.ts";
-import { memoryFile } from "../../../shared/sources/source-file.ts";
+} from "../../../shared/sources/version-constraint.ts";
 
 const VERSIONS = ["0.1.0", "0.2.0", "v0.2.5", "1.0.0-rc.1", "1.0.0", "1.1.0-beta.1", "2.0.0", "not-semver"];
 
