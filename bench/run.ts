@@ -6,6 +6,7 @@ import { environmentFigures } from "./environment.ts";
 import { loopFigures } from "./loop.ts";
 import { type Figure, report } from "./results.ts";
 import { schedulerFigures } from "./scheduler.ts";
+import { gitSourceFigures } from "./sources-git.ts";
 
 /**
  * moto's SQS recomputes every queue attribute, ApproximateNumberOfMessages included, over all
@@ -32,6 +33,8 @@ try {
   figures.push(...(await schedulerFigures("local", adapters.local)));
   console.error("bench: scheduler on aws");
   figures.push(...(await schedulerFigures("aws", adapters.aws, { sendAtMost: MOTO_SEND_LIMIT })));
+  console.error("bench: Git source");
+  figures.push(...(await gitSourceFigures(env.info)));
 } finally {
   await env.stop();
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { EcrRegistryLogin } from "../shared/adapters/aws/ecr-registry-login.ts";
 import { awsAdapters, awsConfigFromEnv } from "../shared/adapters/aws/runtime.ts";
 import { S3BucketConnector } from "../shared/adapters/aws/s3-bucket-connector.ts";
 import { fromSqsRecord } from "../shared/adapters/aws/sqs-work-queue.ts";
@@ -14,6 +15,7 @@ const adapters = awsAdapters(awsConfigFromEnv());
 const registry = builtInReconcilers({
   ...adapters,
   buckets: new S3BucketConnector(),
+  registryLogin: new EcrRegistryLogin(),
   cacheDir: "/tmp/sluice-cache",
 });
 const events = wakeDependents({ sink: adapters.events, state: adapters.state, queue: adapters.queue });

@@ -1,14 +1,18 @@
-import type { BucketConnector } from "../ports/index.ts";
+import type { BucketConnector, RegistryLogin } from "../ports/index.ts";
+
 import { BucketReconciler } from "../sources/bucket/reconciler.ts";
 import { GitRepositoryReconciler } from "../sources/git/reconciler.ts";
 import { HelmChartReconciler } from "../sources/helm/helm-chart.ts";
 import { HelmRepositoryReconciler } from "../sources/helm/helm-repository.ts";
+import { OCIRepositoryReconciler } from "../sources/oci/reconciler.ts";
 import type { SourceDeps } from "../sources/source-deps.ts";
 import { ReconcilerRegistry } from "./registry.ts";
 
 /** The ports the built-in reconcilers run on; each runtime passes its adapters. */
 export interface BuiltInDeps extends SourceDeps {
   readonly buckets: BucketConnector;
+  /** Cloud registry logins (ECR) for OCI sources with `provider: aws`. */
+  readonly registryLogin?: RegistryLogin;
 }
 
 /**
@@ -20,6 +24,7 @@ export function builtInReconcilers(deps: BuiltInDeps): ReconcilerRegistry {
   return new ReconcilerRegistry([
     new GitRepositoryReconciler(deps),
     new BucketReconciler(deps),
+    new OCIRepositoryReconciler(deps),
     new HelmRepositoryReconciler(deps),
     new HelmChartReconciler(deps),
   ]);

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import { EcrRegistryLogin } from "../adapters/aws/ecr-registry-login.ts";
 import { S3BucketConnector } from "../adapters/aws/s3-bucket-connector.ts";
 import { localAdapters } from "../adapters/local/runtime.ts";
 import { createApiHandler } from "../control/http-api.ts";
@@ -55,6 +56,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     builtInReconcilers({
       ...adapters,
       buckets: new S3BucketConnector(),
+      registryLogin: new EcrRegistryLogin(),
       cacheDir: join(options.dataDir, "cache"),
     });
   const deps = {

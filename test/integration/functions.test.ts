@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { type Message, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, LambdaFunctionURLEvent, ScheduledEvent, SQSEvent, SQSRecord } from "aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import { createWorkQueues } from "../../shared/adapters/aws/work-queue-setup.ts"
 import { findCondition } from "../../shared/api/conditions.ts";
 import { conditionsOf } from "../../shared/reconcile/status.ts";
 import { awsClientConfig, testEnv } from "../env/context.ts";
+import { GitFixture } from "../helpers/git-fixture.ts";
 
 const REGION = "us-east-1";
 const name = `sluice-fn-${randomUUID().slice(0, 8)}`;
@@ -113,15 +114,17 @@ describe("Lambda handlers on the AWS adapters (moto)", () => {
     });
   });
 
-  it("scheduler → SQS FIFO → worker: a due object gets its status, a corrupt message is dead-lettered", async () => {
+  it("scheduler → SQS FIFO → worker: a due GitRepository gets its artifact in S3, a corrupt message is dead-lettered", async () => {
     const { handler: scheduler } = await import("../../functions/scheduler.ts");
     const { handler: worker } = await import("../../functions/worker.ts");
+    const repo = await GitFixture.create(testEnv().git, `functions/${name}`);
+    const commit = await repo.commit({ "deploy/app.yaml": "kind: ConfigMap\n" });
     const key = { kind: "GitRepository", namespace: "flux-system", name: "podinfo" };
     await state.putObject({
       key,
       apiVersion: "source.toolkit.fluxcd.io/v1",
       metadata: {},
-      spec: { interval: "5m" },
+      spec: { interval: "5m", url: repo.url, ref: { branch: "main" } },
     });
 
     const tick: ScheduledEvent = {
@@ -151,13 +154,17 @@ describe("Lambda handlers on the AWS adapters (moto)", () => {
     const response = await worker(event, lambdaContext("worker"));
     expect(response).toEqual({ batchItemFailures: [] });
 
-    // No reconciler ships for sources yet: the object must say so, not be silently skipped.
     const object = await state.getObject(key);
-    expect(findCondition(conditionsOf(object?.status), "Stalled")).toMatchObject({
+    expect(findCondition(conditionsOf(object?.status), "Ready")).toMatchObject({
       status: "True",
-      reason: "UnsupportedKind",
-      message: "sluice has no reconciler for GitRepository",
+      message: `stored artifact for revision 'main@sha1:${commit}'`,
     });
+    const artifact = object?.status?.artifact as { url: string; digest: string };
+    expect(artifact.url).toMatch(new RegExp(`^s3://${name}/`));
+    const s3 = new S3Client({ ...awsClientConfig(), forcePathStyle: true });
+    const [bucket, ...rest] = artifact.url.slice("s3://".length).split("/");
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: rest.join("/") }));
+    expect(head.ContentLength).toBeGreaterThan(0);
     expect(object?.dueAt).toBeGreaterThan(Date.now());
   });
 
