@@ -13,12 +13,12 @@ import {
   type ReconcileResult,
   type Reconciler,
 } from "../../reconcile/reconciler.ts";
-import { ARTIFACT_IN_STORAGE, isArtifactCurrent, publishArtifact } from "../artifact/publish.ts";
+import { currentArtifactResult, isArtifactCurrent, publishArtifact } from "../artifact/publish.ts";
 import { applyIgnoreRules } from "../ignore-rules.ts";
-import { scrubSecrets } from "../redact.ts";
 import { readSecretRef } from "../secret-ref.ts";
 import { limitsOf, type SourceDeps } from "../source-deps.ts";
-import { GitHttpTransport, type HttpCredentials } from "./http-transport.ts";
+import { explain, type Remote } from "./git-errors.ts";
+import { GitHttpTransport } from "./http-transport.ts";
 import { type ResolvedInclude, resolveIncludes, sameIncludes, withIncludes } from "./include.ts";
 import {
   fixedSelection,
@@ -67,18 +67,6 @@ function readSpec(object: StoredObject): GitSpec {
   };
 }
 
-/** What one run talks to: the credential-free URL, how to authenticate, and which secret said so. */
-interface Remote {
-  readonly url: string;
-  readonly credentials: HttpCredentials | undefined;
-  readonly secretName: string | undefined;
-}
-
-function secretValues(credentials: HttpCredentials | undefined): string[] {
-  if (!credentials) return [];
-  return credentials.kind === "bearer" ? [credentials.token] : [credentials.password];
-}
-
 /**
  * Flux's GitRepository (source.toolkit.fluxcd.io/v1) on isomorphic-git. A poll lists only the
  * refs it needs (protocol v2 `ls-refs` with a prefix) and stops there when the revision is
@@ -117,14 +105,14 @@ export class GitRepositoryReconciler implements Reconciler {
         sameIncludes(object, includes) &&
         (await isArtifactCurrent(object, selected.revision, this.#deps.artifacts))
       )
-        return upToDate(selected.revision);
+        return currentArtifactResult(object);
       // A pinned commit was not listed: check the branch exists (and the credentials work) first.
       if (!listed) await this.#select(spec.ref, remote, transport);
       return await this.#workspaces.use(remote.url, (workspace) =>
         this.#build({ input, spec, remote, includes, selected, transport, workspace, signal }),
       );
     } catch (error) {
-      throw explain(error, { remote, transport, spec, signal });
+      throw explain(error, { remote, transport, timeoutMs: spec.timeoutMs, signal });
     }
   }
 
@@ -207,63 +195,4 @@ export class GitRepositoryReconciler implements Reconciler {
       this.#deps,
     );
   }
-}
-
-/** The result of a poll that found the stored artifact current: the same Ready message, nothing written. */
-function upToDate(revision: string): ReconcileResult {
-  const message = `stored artifact for revision '${revision}'`;
-  return {
-    message,
-    conditions: [{ type: ARTIFACT_IN_STORAGE, status: "True", reason: "Succeeded", message }],
-  };
-}
-
-interface ExplainContext {
-  readonly remote: Remote;
-  readonly transport: GitHttpTransport;
-  readonly spec: GitSpec;
-  /** Aborted by the loop when spec.timeout (or Flux's 60 s default) has passed. */
-  readonly signal: AbortSignal;
-}
-
-/**
- * Turns what isomorphic-git and fetch throw into a ReconcileError with Flux's reasons and a
- * message that says what to do; secret values are scrubbed from anything a library wrote.
- */
-function explain(error: unknown, context: ExplainContext): unknown {
-  const { remote, transport } = context;
-  const scrub = (message: string) => scrubSecrets(message, secretValues(remote.credentials));
-  if (transport.limitError) return transport.limitError;
-  if (context.signal.aborted)
-    return new ReconcileError(
-      "GitOperationFailed",
-      `timed out after ${Math.round(context.spec.timeoutMs / 1000)}s talking to ${remote.url}; raise spec.timeout if the repository is large or the server slow`,
-    );
-  if (error instanceof ReconcileError)
-    return error.message === scrub(error.message)
-      ? error
-      : new ReconcileError(error.reason, scrub(error.message), { stalled: error.stalled });
-  if (error instanceof Errors.HttpError) {
-    const status = error.data.statusCode;
-    if (status === 401 || status === 403) {
-      const message = remote.secretName
-        ? `${remote.url} refused the credentials in secret '${remote.secretName}' (HTTP ${status}); check the secret's ${remote.credentials?.kind === "bearer" ? "bearerToken" : "username and password"}`
-        : `${remote.url} requires authentication (HTTP ${status}); set spec.secretRef to a secret with username and password, or bearerToken`;
-      return new ReconcileError("AuthenticationFailed", message);
-    }
-    if (status === 404)
-      return new ReconcileError(
-        "GitOperationFailed",
-        `no Git repository at ${remote.url} (HTTP 404); check spec.url`,
-      );
-    return new ReconcileError("GitOperationFailed", `${remote.url} answered HTTP ${status}`);
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new ReconcileError(
-    "GitOperationFailed",
-    scrub(`git operation on ${remote.url} failed: ${message}`),
-    {
-      cause: error,
-    },
-  );
 }
