@@ -49,7 +49,7 @@ async function start(args: string[]): Promise<void> {
   const runtime = await startLocalRuntime({ dataDir, port, logger: consoleLogger });
   console.log(`sluice ${pkg.version} (Node.js ${process.versions.node}) running`);
   console.log(
-    `  API        ${runtime.url}  (GET /v1/objects, GET /v1/events, POST /v1/objects/<kind>/<ns>/<name>/reconcile)`,
+    `  API        ${runtime.url}  (PUT a manifest to /v1/objects/<kind>/<ns>/<name>; GET /v1/objects, GET /v1/events, POST …/reconcile)`,
   );
   console.log(`  data       ${dataDir}`);
   console.log(
