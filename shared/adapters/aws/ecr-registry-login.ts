@@ -2,6 +2,7 @@ import { ECRClient, type ECRClientConfig, GetAuthorizationTokenCommand } from "@
 import { type Clock, systemClock } from "../../ports/clock.ts";
 import { PortError } from "../../ports/errors.ts";
 import type { RegistryCredentials, RegistryLogin, RegistryLoginInput } from "../../ports/registry-login.ts";
+import { isTransientSdkError, sdkErrorShape } from "./sdk-errors.ts";
 
 export interface EcrRegistryLoginOptions {
   /** Base configuration of the ECR clients (credentials, endpoint for tests); the region comes from each host. */
@@ -13,8 +14,6 @@ export interface EcrRegistryLoginOptions {
 const ECR_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
 /** Tokens last 12 hours; renew well before, so a token never expires mid-pull. */
 const RENEW_BEFORE_MS = 15 * 60 * 1000;
-const TRANSIENT = new Set(["ThrottlingException", "ServerException", "TimeoutError", "RequestTimeout"]);
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND"]);
 
 export function parseEcrHost(host: string): { account: string; region: string } | undefined {
   const match = ECR_HOST.exec(host.replace(/:443$/, ""));
@@ -77,21 +76,8 @@ export class EcrRegistryLogin implements RegistryLogin {
 
 /** The one place this adapter maps SDK, credential and network failures; never echoes the token. */
 function toPortError(error: unknown, host: string): PortError {
-  const e = error as {
-    name?: string;
-    code?: string;
-    $retryable?: unknown;
-    $metadata?: { httpStatusCode?: number };
-  };
-  const name = e.name ?? "unknown error";
-  const status = e.$metadata?.httpStatusCode;
-  if (
-    TRANSIENT.has(name) ||
-    NETWORK_CODES.has(e.code ?? "") ||
-    e.$retryable !== undefined ||
-    status === 429 ||
-    (status !== undefined && status >= 500)
-  )
+  const name = sdkErrorShape(error).name ?? "unknown error";
+  if (isTransientSdkError(error))
     return new PortError("Transient", `ECR login for ${host} failed (${name}); retry later`, {
       cause: error,
     });

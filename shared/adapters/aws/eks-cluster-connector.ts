@@ -6,6 +6,7 @@ import { PortError } from "../../ports/errors.ts";
 import type { SecretStore } from "../../ports/secrets.ts";
 import { connectKubeconfigTarget } from "../kubeconfig-from-secret.ts";
 import { type AwsCredentials, eksToken } from "./eks-token.ts";
+import { isTransientSdkError, sdkErrorShape } from "./sdk-errors.ts";
 
 export interface EksClusterConnectorOptions {
   /** Describes clusters in `region`. */
@@ -24,15 +25,6 @@ export interface EksClusterConnectorOptions {
   readonly clock?: Clock;
 }
 
-const TRANSIENT_NAMES = new Set([
-  "ThrottlingException",
-  "TooManyRequestsException",
-  "ServerException",
-  "ServiceUnavailableException",
-  "TimeoutError",
-  "RequestTimeout",
-]);
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND"]);
 const STARTING = new Set(["CREATING", "PENDING"]);
 
 /**
@@ -112,23 +104,10 @@ export class EksClusterConnector implements ClusterConnector {
 
 /** The one place this adapter maps SDK, credential and network failures. */
 function toPortError(error: unknown, what: string, doing: string): PortError {
-  const e = error as {
-    name?: string;
-    code?: string;
-    $retryable?: unknown;
-    $metadata?: { httpStatusCode?: number };
-  };
-  const name = e.name ?? "unknown error";
-  const status = e.$metadata?.httpStatusCode;
+  const name = sdkErrorShape(error).name ?? "unknown error";
   if (name === "ResourceNotFoundException" || name === "NotFoundException")
     return new PortError("NotFound", `${what} does not exist`, { cause: error });
-  if (
-    TRANSIENT_NAMES.has(name) ||
-    NETWORK_CODES.has(e.code ?? "") ||
-    e.$retryable !== undefined ||
-    status === 429 ||
-    (status !== undefined && status >= 500)
-  )
+  if (isTransientSdkError(error))
     return new PortError("Transient", `${doing} ${what} failed (${name}); retry later`, { cause: error });
   if (name === "AccessDeniedException")
     return new PortError("Invalid", `not allowed to describe ${what}: grant eks:DescribeCluster on it`, {

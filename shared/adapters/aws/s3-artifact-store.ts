@@ -11,6 +11,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import type { ArtifactStore, Digest, StoredArtifact } from "../../ports/artifacts.ts";
 import { PortError } from "../../ports/errors.ts";
 import { assertDigestMatches, digestHex, releaseBody } from "../artifact-digest.ts";
+import { isTransientSdkError, sdkErrorShape } from "./sdk-errors.ts";
 
 export interface S3ArtifactStoreOptions {
   readonly client: S3Client;
@@ -148,16 +149,6 @@ export class S3ArtifactStore implements ArtifactStore {
 }
 
 const NOT_FOUND = new Set(["NoSuchKey", "NotFound"]);
-const TRANSIENT = new Set([
-  "SlowDown",
-  "RequestTimeout",
-  "RequestTimeTooSkewed",
-  "ServiceUnavailable",
-  "InternalError",
-  "ThrottlingException",
-  "TimeoutError",
-]);
-const TRANSIENT_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"]);
 
 /**
  * The one place S3 and network errors become port errors. Others (access denied, a missing
@@ -166,18 +157,10 @@ const TRANSIENT_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPI
  */
 function toPortError(error: unknown, digest: Digest): unknown {
   if (error instanceof PortError) return error;
-  if (error instanceof S3ServiceException) {
-    if (NOT_FOUND.has(error.name)) {
-      return new PortError("NotFound", `artifact ${digest} not found`, { cause: error });
-    }
-    if (TRANSIENT.has(error.name) || error.$fault === "server" || error.$retryable) {
-      return new PortError("Transient", `artifact ${digest}: S3 ${error.name}`, { cause: error });
-    }
-    return error;
-  }
-  const { name, code } = (error ?? {}) as { name?: string; code?: string };
-  if ((name && TRANSIENT.has(name)) || (code && TRANSIENT_CODES.has(code))) {
-    return new PortError("Transient", `artifact ${digest}: ${code ?? name}`, { cause: error });
-  }
-  return error;
+  if (error instanceof S3ServiceException && NOT_FOUND.has(error.name))
+    return new PortError("NotFound", `artifact ${digest} not found`, { cause: error });
+  if (!isTransientSdkError(error)) return error;
+  const { name, code } = sdkErrorShape(error);
+  const what = error instanceof S3ServiceException ? `S3 ${error.name}` : (code ?? name ?? "unknown error");
+  return new PortError("Transient", `artifact ${digest}: ${what}`, { cause: error });
 }

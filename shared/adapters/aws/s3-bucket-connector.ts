@@ -14,6 +14,7 @@ import {
   type BucketObjectData,
   type BucketTransferCounter,
 } from "../../ports/buckets.ts";
+import { isNetworkError } from "./sdk-errors.ts";
 
 export interface S3BucketConnectorOptions {
   /** Merged under what each Bucket asks for (tests point `aws` buckets at moto with it). */
@@ -174,7 +175,7 @@ class S3BucketConnection implements BucketConnection {
       return new BucketError("AccessDenied", `no credentials for ${subject}: ${message ?? name}`, {
         cause: error,
       });
-    if ((code && NETWORK_CODES.has(code)) || name === "TimeoutError")
+    if (isNetworkError(error) || (code !== undefined && TLS_FAILURE_CODES.has(code)))
       return new BucketError("Unreachable", `${where} is unreachable (${code ?? name})`, { cause: error });
     return new BucketError("Failed", `${subject} at ${where}: ${message ?? String(error)}`, { cause: error });
   }
@@ -188,15 +189,8 @@ const DENIED = new Set([
   "ExpiredToken",
   "AuthorizationHeaderMalformed",
 ]);
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EPIPE",
+// Not transient (a certificate does not fix itself), but to the user the endpoint did not answer either.
+const TLS_FAILURE_CODES = new Set([
   "CERT_HAS_EXPIRED",
   "DEPTH_ZERO_SELF_SIGNED_CERT",
   "SELF_SIGNED_CERT_IN_CHAIN",

@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PortError } from "../../ports/errors.ts";
 import type { SecretRef, SecretStore } from "../../ports/secrets.ts";
+import { isTransientSdkError, sdkErrorShape } from "./sdk-errors.ts";
 
 export interface SecretsManagerSecretStoreOptions {
   readonly client: SecretsManagerClient;
@@ -13,17 +14,6 @@ type SecretData = Readonly<Record<string, string>>;
 // Kubernetes names contain no `/`, so `<namespace>/<name>` after the prefix cannot alias another ref.
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-
-const TRANSIENT_NAMES = new Set([
-  "ThrottlingException",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "InternalServiceError",
-  "ServiceUnavailable",
-  "TimeoutError",
-  "RequestTimeout",
-]);
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND"]);
 
 /**
  * Secrets in AWS Secrets Manager. The secret `namespace/name` of a Flux object is the Secrets
@@ -90,21 +80,8 @@ function isNamed(error: unknown, name: string): boolean {
 
 /** The one place this adapter maps SDK and network failures (their messages hold no secret data). */
 function toPortError(error: unknown, id: string): PortError {
-  const e = error as {
-    name?: string;
-    code?: string;
-    $retryable?: unknown;
-    $metadata?: { httpStatusCode?: number };
-  };
-  const status = e.$metadata?.httpStatusCode;
-  const transient =
-    TRANSIENT_NAMES.has(e.name ?? "") ||
-    NETWORK_CODES.has(e.code ?? "") ||
-    e.$retryable !== undefined ||
-    status === 429 ||
-    (status !== undefined && status >= 500);
-  const what = e.name ?? "unknown error";
-  if (transient)
+  const what = sdkErrorShape(error).name ?? "unknown error";
+  if (isTransientSdkError(error))
     return new PortError("Transient", `reading Secrets Manager secret ${id} failed (${what}); retry later`, {
       cause: error,
     });

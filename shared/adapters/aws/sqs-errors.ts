@@ -1,17 +1,8 @@
 import { PortError } from "../../ports/errors.ts";
+import { isTransientSdkError, sdkErrorShape } from "./sdk-errors.ts";
 
-const TRANSIENT_NAMES = new Set([
-  "RequestThrottled",
-  "ThrottlingException",
-  "KmsThrottled",
-  "OverLimit",
-  "ServiceUnavailable",
-  "InternalError",
-  "InternalFailure",
-  "TimeoutError",
-  "RequestTimeout",
-]);
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN"]);
+// SQS's own names for a busy KMS key and an in-flight limit; the SDK's classification knows neither.
+const SQS_TRANSIENT_NAMES: ReadonlySet<string> = new Set(["KmsThrottled", "OverLimit"]);
 
 /** Runs one SQS call and maps its errors onto PortErrors: the one place this adapter does so. */
 export async function call<T>(request: () => Promise<T>): Promise<T> {
@@ -25,23 +16,17 @@ export async function call<T>(request: () => Promise<T>): Promise<T> {
 function toPortError(error: unknown): unknown {
   if (!(error instanceof Error) || error instanceof PortError) return error;
   const { name, message } = error;
-  const sdk = error as { $fault?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  const code = (error as { code?: unknown }).code;
   if (
     name === "ReceiptHandleIsInvalid" ||
     name === "MessageNotInflight" ||
     (name === "InvalidParameterValue" && /receipt handle/i.test(message))
   )
     return new PortError("Conflict", `this delivery is no longer current: ${message}`, { cause: error });
-  if (
-    TRANSIENT_NAMES.has(name) ||
-    sdk.$retryable !== undefined ||
-    sdk.$fault === "server" ||
-    (typeof code === "string" && NETWORK_CODES.has(code))
-  )
+  if (isTransientSdkError(error, { extraNames: SQS_TRANSIENT_NAMES }))
     return new PortError("Transient", message, { cause: error });
   if (name === "QueueDoesNotExist" || name === "AWS.SimpleQueueService.NonExistentQueue")
     return new PortError("NotFound", message, { cause: error });
-  if (sdk.$fault === "client") return new PortError("Invalid", `${name}: ${message}`, { cause: error });
+  if (sdkErrorShape(error).fault === "client")
+    return new PortError("Invalid", `${name}: ${message}`, { cause: error });
   return error;
 }
