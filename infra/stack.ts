@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { ISecurityGroup, IVpc, SubnetSelection } from "aws-cdk-lib/aws-ec2";
 import type { Construct } from "constructs";
 import { AWS_RUNTIME_ENV } from "../shared/adapters/aws/runtime.ts";
+import { SOURCE_LIMIT_ENV } from "../shared/sources/source-deps.ts";
 import { Functions, type SourceAccess } from "./functions.ts";
 import { Messaging } from "./messaging.ts";
 import { acknowledgeAcceptedFindings } from "./nag.ts";
@@ -17,6 +18,8 @@ export interface SluiceStackProps extends StackProps {
   readonly securityGroups?: ISecurityGroup[];
   /** Buckets and ECR repositories sources read with the worker's own role. @default none */
   readonly sources?: SourceAccess;
+  /** Largest source (files, download or archive) in MiB; larger ones fail with SizeLimitExceeded. @default 256 */
+  readonly maxArtifactMiB?: number;
   /** How long one worker invocation may run. @default 5 minutes */
   readonly workerTimeout?: Duration;
 }
@@ -52,6 +55,7 @@ export class SluiceStack extends Stack {
         [AWS_RUNTIME_ENV.eventBusName]: this.messaging.bus.eventBusName,
         [AWS_RUNTIME_ENV.bucketName]: this.storage.artifacts.bucketName,
         [AWS_RUNTIME_ENV.secretPrefix]: secretPrefix,
+        ...(props.maxArtifactMiB ? { [SOURCE_LIMIT_ENV.maxArtifactMiB]: String(props.maxArtifactMiB) } : {}),
         SLUICE_ROOT_URL: root.url.valueAsString,
         SLUICE_ROOT_BRANCH: root.branch.valueAsString,
         SLUICE_ROOT_PATH: root.path.valueAsString,

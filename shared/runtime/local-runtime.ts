@@ -11,6 +11,7 @@ import type { ReconcilerRegistry } from "../reconcile/registry.ts";
 import { enqueueDue } from "../reconcile/scheduler.ts";
 import { wakeDependents } from "../reconcile/wake-dependents.ts";
 import { processBatch } from "../reconcile/worker.ts";
+import { type SourceLimits, sourceLimitsFromEnv } from "../sources/source-deps.ts";
 import { startHttpServer } from "./http-server.ts";
 
 export interface LocalRuntimeOptions {
@@ -26,6 +27,8 @@ export interface LocalRuntimeOptions {
   /** Objects reconciled at the same time. @default 4 */
   readonly concurrency?: number;
   readonly kubeconfig?: string;
+  /** Size cap and retention of source artifacts. @default from SLUICE_MAX_ARTIFACT_MIB / SLUICE_KEEP_ARTIFACTS, else 256 MiB and 3 */
+  readonly sourceLimits?: SourceLimits;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -58,6 +61,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       buckets: new S3BucketConnector(),
       registryLogin: new EcrRegistryLogin(),
       cacheDir: join(options.dataDir, "cache"),
+      limits: options.sourceLimits ?? sourceLimitsFromEnv(process.env),
     });
   const deps = {
     ...adapters,

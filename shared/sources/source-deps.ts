@@ -13,6 +13,34 @@ export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
   keepArtifacts: 3,
 };
 
+/** Settings an operator may change, as environment variables (the same on both runtimes). */
+export const SOURCE_LIMIT_ENV = {
+  maxArtifactMiB: "SLUICE_MAX_ARTIFACT_MIB",
+  keepArtifacts: "SLUICE_KEEP_ARTIFACTS",
+} as const;
+
+function positiveInteger(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a whole number above 0, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+/** The limits an operator set, over the defaults; a malformed value stops start-up with its name. */
+export function sourceLimitsFromEnv(env: Readonly<Record<string, string | undefined>>): SourceLimits {
+  const mib = positiveInteger(env, SOURCE_LIMIT_ENV.maxArtifactMiB);
+  const keep = positiveInteger(env, SOURCE_LIMIT_ENV.keepArtifacts);
+  return {
+    maxArtifactBytes: mib === undefined ? DEFAULT_SOURCE_LIMITS.maxArtifactBytes : mib * 1024 * 1024,
+    keepArtifacts: keep ?? DEFAULT_SOURCE_LIMITS.keepArtifacts,
+  };
+}
+
 /** What every source reconciler needs; the runtimes pass their adapters in. */
 export interface SourceDeps {
   readonly artifacts: ArtifactStore;

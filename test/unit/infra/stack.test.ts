@@ -111,6 +111,14 @@ describe("SluiceStack", () => {
     expect(policies).not.toMatch(/"s3:PutObject"[^\]]*fleet-config/);
   });
 
+  it("hands the artifact size limit to the functions when one is set", () => {
+    expect(JSON.stringify(template.toJSON())).not.toContain("SLUICE_MAX_ARTIFACT_MIB");
+    const { template: limited } = synth(() => ({ maxArtifactMiB: 64 }));
+    limited.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ SLUICE_MAX_ARTIFACT_MIB: "64" }) },
+    });
+  });
+
   it("places the functions in a VPC when one is given", () => {
     const { template: withVpc } = synth((app) => {
       const network = new Stack(app, "Network", { env });
