@@ -49,7 +49,13 @@ const ABORT_GRACE_MS = 1_000;
 
 function describe(error: unknown): RunOutcome & { ok: false } {
   if (error instanceof ReconcileError) {
-    return { ok: false, reason: error.reason, message: error.message, stalled: error.stalled };
+    return {
+      ok: false,
+      reason: error.reason,
+      message: error.message,
+      stalled: error.stalled,
+      ...(error.status ? { status: error.status } : {}),
+    };
   }
   if (error instanceof SpecError)
     return { ok: false, reason: error.reason, message: error.message, stalled: true };

@@ -39,11 +39,18 @@ export interface Reconciler {
 export class ReconcileError extends Error {
   readonly reason: string;
   readonly stalled: boolean;
+  /** Status fields a failed run still records (Flux's lastAttemptedRevision, say); the rest is kept. */
+  readonly status: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(reason: string, message: string, options: { stalled?: boolean; cause?: unknown } = {}) {
+  constructor(
+    reason: string,
+    message: string,
+    options: { stalled?: boolean; cause?: unknown; status?: Readonly<Record<string, unknown>> } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = "ReconcileError";
     this.reason = reason;
     this.stalled = options.stalled ?? false;
+    this.status = options.status;
   }
 }

@@ -12,7 +12,14 @@ import type { ReconcileResult } from "./reconciler.ts";
 /** How a run ended, from the loop's point of view. */
 export type RunOutcome =
   | { readonly ok: true; readonly result: ReconcileResult }
-  | { readonly ok: false; readonly reason: string; readonly message: string; readonly stalled: boolean };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      readonly message: string;
+      readonly stalled: boolean;
+      /** Fields a failed run still records; everything else of the previous status is kept. */
+      readonly status?: Readonly<Record<string, unknown>>;
+    };
 
 export interface NextStatusInput {
   readonly previous: Readonly<Record<string, unknown>> | undefined;
@@ -58,6 +65,7 @@ export function nextStatus(input: NextStatusInput): Record<string, unknown> {
     conditions = removeCondition(removeCondition(conditions, RECONCILING), STALLED);
     status.observedGeneration = generation;
   } else {
+    status = { ...status, ...outcome.status };
     const failure = { reason: outcome.reason, message: outcome.message, observedGeneration: generation };
     conditions = setCondition(conditions, { type: READY, status: "False", ...failure }, now);
     if (outcome.stalled) {

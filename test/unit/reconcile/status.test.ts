@@ -53,6 +53,37 @@ describe("nextStatus", () => {
     expect(findCondition(conditionsOf(status), "Stalled")).toBeUndefined();
   });
 
+  it("records the fields a failure reports (lastAttemptedRevision) and keeps the rest", () => {
+    const previous = nextStatus({
+      previous: undefined,
+      generation: 1,
+      now,
+      outcome: {
+        ok: true,
+        result: {
+          message: "ok",
+          status: { lastAppliedRevision: "main@sha1:a", lastAttemptedRevision: "main@sha1:a" },
+        },
+      },
+    });
+    const status = nextStatus({
+      previous,
+      generation: 1,
+      now,
+      outcome: {
+        ok: false,
+        reason: "ValidationFailed",
+        message: "Deployment/default/web invalid",
+        stalled: false,
+        status: { lastAttemptedRevision: "main@sha1:b" },
+      },
+    });
+    expect(status).toMatchObject({
+      lastAppliedRevision: "main@sha1:a",
+      lastAttemptedRevision: "main@sha1:b",
+    });
+  });
+
   it("marks a stalled failure Stalled=True and handles the generation", () => {
     const status = nextStatus({
       previous: undefined,
