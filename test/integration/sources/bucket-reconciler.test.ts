@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -12,17 +10,14 @@ import {
 } from "@aws-sdk/client-s3";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { S3BucketConnector } from "../../../shared/adapters/aws/s3-bucket-connector.ts";
-import { localAdapters } from "../../../shared/adapters/local/runtime.ts";
 import type { BucketConnector } from "../../../shared/ports/buckets.ts";
 import type { StoredObject } from "../../../shared/ports/index.ts";
 import type { ReconcileResult } from "../../../shared/reconcile/reconciler.ts";
-import { type ArtifactStatus, artifactOf } from "../../../shared/sources/artifact/publish.ts";
-import { readTarball } from "../../../shared/sources/artifact/untar.ts";
+import { artifactOf } from "../../../shared/sources/artifact/publish.ts";
 import { BucketReconciler } from "../../../shared/sources/bucket/reconciler.ts";
 import type { SourceLimits } from "../../../shared/sources/source-deps.ts";
-import { TransferMeter } from "../../../shared/sources/transfer-meter.ts";
 import { awsClientConfig, testEnv } from "../../env/context.ts";
-import { tempDir } from "../../helpers/temp-dir.ts";
+import { sourceHarness } from "../../helpers/source-harness.ts";
 
 const SECRET = { accesskey: "bucket-reader-key", secretkey: "bucket-reader-secret-value" };
 
@@ -56,41 +51,23 @@ function motoHost(): string {
   return new URL(testEnv().aws.endpoint).host;
 }
 
-interface Harness {
-  readonly reconciler: BucketReconciler;
-  readonly meter: TransferMeter;
-  readonly deps: ReturnType<typeof localAdapters>;
-  /** One run, with the loop's status merge applied to the returned object. */
-  run(object: StoredObject): Promise<{ result: ReconcileResult; object: StoredObject }>;
-}
-
-async function harness(
-  options: { buckets?: BucketConnector; limits?: Partial<SourceLimits> } = {},
-): Promise<Harness> {
-  const dataDir = await tempDir();
-  await mkdir(join(dataDir, "secrets", "default"), { recursive: true });
-  await writeFile(join(dataDir, "secrets", "default", "s3-keys.json"), JSON.stringify(SECRET));
-  await writeFile(
-    join(dataDir, "secrets", "default", "half-keys.json"),
-    JSON.stringify({ accesskey: "only" }),
-  );
-  const deps = localAdapters({ dataDir });
-  onTestFinished(() => deps.database.close());
-  const meter = new TransferMeter();
-  const reconciler = new BucketReconciler({
-    artifacts: deps.artifacts,
-    secrets: deps.secrets,
-    state: deps.state,
-    meter,
-    buckets: options.buckets ?? new S3BucketConnector({ clientConfig: awsClientConfig() }),
-    ...(options.limits ? { limits: options.limits } : {}),
+async function harness(options: { buckets?: BucketConnector; limits?: Partial<SourceLimits> } = {}) {
+  const { buckets = new S3BucketConnector({ clientConfig: awsClientConfig() }) } = options;
+  const h = await sourceHarness({
+    kind: "Bucket",
+    reconciler: (deps) => new BucketReconciler({ ...deps, buckets }),
+    limits: options.limits,
   });
+  await h.secret("s3-keys", SECRET);
+  await h.secret("half-keys", { accesskey: "only" });
   return {
-    reconciler,
-    meter,
-    deps,
-    async run(object) {
-      const result = await reconciler.reconcile({
+    ...h,
+    /**
+     * One run of the reconciler alone, with the loop's status merge applied to the returned
+     * object; a failure throws, so tests see the ReconcileError itself.
+     */
+    async run(object: StoredObject): Promise<{ result: ReconcileResult; object: StoredObject }> {
+      const result = await h.reconciler.reconcile({
         object,
         now: Date.now(),
         signal: new AbortController().signal,
@@ -118,17 +95,6 @@ function genericSpec(bucketName: string, extra: Record<string, unknown> = {}) {
   return { bucketName, endpoint: motoHost(), insecure: true, secretRef: { name: "s3-keys" }, ...extra };
 }
 
-async function artifactFiles(
-  h: Harness,
-  artifact: ArtifactStatus | undefined,
-): Promise<Record<string, string>> {
-  if (!artifact) throw new Error("no artifact");
-  const files = await readTarball(await h.deps.artifacts.get(artifact.digest), { maxBytes: 1 << 20 });
-  const out: Record<string, string> = {};
-  for (const file of files) out[file.path] = Buffer.from(await file.read()).toString();
-  return out;
-}
-
 async function failure(
   promise: Promise<unknown>,
 ): Promise<{ reason: string; message: string; stalled: boolean }> {
@@ -149,7 +115,7 @@ describe("BucketReconciler on moto", () => {
     const artifact = artifactOf(first.object);
     expect(artifact?.revision).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(first.result.events?.map((e) => e.reason)).toEqual(["ArtifactUpdated"]);
-    expect(await artifactFiles(h, artifact)).toEqual(files);
+    expect(await h.files(artifact)).toEqual(files);
 
     h.meter.reset();
     const second = await h.run(first.object);
@@ -160,18 +126,18 @@ describe("BucketReconciler on moto", () => {
     await bucket.put({ "apps/deploy.yaml": "kind: Deployment\nmetadata: {name: web}\n" });
     const third = await h.run(second.object);
     expect(artifactOf(third.object)?.revision).not.toBe(artifact?.revision);
-    expect((await artifactFiles(h, artifactOf(third.object)))["apps/deploy.yaml"]).toContain("name: web");
+    expect((await h.files(artifactOf(third.object)))["apps/deploy.yaml"]).toContain("name: web");
 
     await bucket.remove("kustomization.yaml");
     const fourth = await h.run(third.object);
-    expect(Object.keys(await artifactFiles(h, artifactOf(fourth.object)))).toEqual(["apps/deploy.yaml"]);
+    expect(Object.keys(await h.files(artifactOf(fourth.object)))).toEqual(["apps/deploy.yaml"]);
   });
 
   it("reads only the prefix, keeping the keys as paths as Flux does", async () => {
     const bucket = await bucketWith({ "prod/app.yaml": "prod\n", "staging/app.yaml": "staging\n" });
     const h = await harness();
     const { object } = await h.run(bucketObject(genericSpec(bucket.name, { prefix: "prod/" })));
-    expect(await artifactFiles(h, artifactOf(object))).toEqual({ "prod/app.yaml": "prod\n" });
+    expect(await h.files(artifactOf(object))).toEqual({ "prod/app.yaml": "prod\n" });
   });
 
   it("applies spec.ignore and .sourceignore at the bucket root, even with a prefix", async () => {
@@ -186,7 +152,7 @@ describe("BucketReconciler on moto", () => {
     const h = await harness();
     const spec = genericSpec(bucket.name, { prefix: "apps/", ignore: "*.env\n" });
     const first = await h.run(bucketObject(spec));
-    expect(Object.keys(await artifactFiles(h, artifactOf(first.object))).sort()).toEqual([
+    expect(Object.keys(await h.files(artifactOf(first.object))).sort()).toEqual([
       "apps/.sourceignore",
       "apps/app.yaml",
     ]);
@@ -253,7 +219,7 @@ describe("BucketReconciler on moto", () => {
       buckets: new S3BucketConnector({ clientConfig: { ...awsClientConfig(), forcePathStyle: true } }),
     });
     const { object } = await h.run(bucketObject({ provider: "aws", bucketName: bucket.name }));
-    expect(await artifactFiles(h, artifactOf(object))).toEqual({ "app.yaml": "app\n" });
+    expect(await h.files(artifactOf(object))).toEqual({ "app.yaml": "app\n" });
   });
 
   it("reads a public bucket anonymously when no secretRef is given", async () => {
@@ -285,7 +251,7 @@ describe("BucketReconciler on moto", () => {
     };
     await s3().send(new PutBucketPolicyCommand({ Bucket: bucket.name, Policy: JSON.stringify(publicRead) }));
     const { object } = await h.run(bucketObject(spec));
-    expect(await artifactFiles(h, artifactOf(object))).toEqual({ "app.yaml": "app\n" });
+    expect(await h.files(artifactOf(object))).toEqual({ "app.yaml": "app\n" });
   });
 });
 

@@ -1,22 +1,16 @@
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { localAdapters } from "../../../shared/adapters/local/runtime.ts";
 import { findCondition } from "../../../shared/api/conditions.ts";
-import type { ObjectKey, StoredObject } from "../../../shared/ports/index.ts";
-import { reconcileObject } from "../../../shared/reconcile/reconcile-object.ts";
-import { ReconcilerRegistry } from "../../../shared/reconcile/registry.ts";
 import { conditionsOf } from "../../../shared/reconcile/status.ts";
-import { type ArtifactStatus, artifactOf } from "../../../shared/sources/artifact/publish.ts";
+import { artifactOf } from "../../../shared/sources/artifact/publish.ts";
 import { GitRepositoryReconciler } from "../../../shared/sources/git/reconciler.ts";
-import type { SourceDeps, SourceLimits } from "../../../shared/sources/source-deps.ts";
-import { readSourceFiles } from "../../../shared/sources/source-ref.ts";
-import { TransferMeter } from "../../../shared/sources/transfer-meter.ts";
+import type { SourceLimits } from "../../../shared/sources/source-deps.ts";
 import { testEnv } from "../../env/context.ts";
 import { PRIVATE_PREFIX } from "../../env/git-server.ts";
 import { GitFixture } from "../../helpers/git-fixture.ts";
-import { tempDir } from "../../helpers/temp-dir.ts";
+import { sourceHarness } from "../../helpers/source-harness.ts";
 
 const env = testEnv();
 let repos = 0;
@@ -31,65 +25,17 @@ function newRepo(options: { private?: boolean } = {}) {
 }
 
 async function setup(options: { limits?: Partial<SourceLimits>; cache?: boolean } = {}) {
-  const dataDir = await tempDir("sluice-git-source-");
-  const adapters = localAdapters({ dataDir });
-  onTestFinished(() => adapters.database.close());
-  const meter = new TransferMeter();
-  const deps: SourceDeps = {
-    artifacts: adapters.artifacts,
-    secrets: adapters.secrets,
-    state: adapters.state,
-    meter,
-    ...(options.limits ? { limits: options.limits } : {}),
-    ...(options.cache ? { cacheDir: join(dataDir, "cache") } : {}),
-  };
-  const reconciler = new GitRepositoryReconciler(deps);
-  const loop = {
-    state: adapters.state,
-    events: adapters.events,
-    clock: adapters.clock,
-    registry: new ReconcilerRegistry([reconciler]),
-  };
-
-  async function put(name: string, spec: Record<string, unknown>): Promise<ObjectKey> {
-    const key = { kind: "GitRepository", namespace: "default", name };
-    await adapters.state.putObject({
-      key,
-      apiVersion: "source.toolkit.fluxcd.io/v1",
-      metadata: {},
-      spec: { interval: "1m", ...spec },
-    });
-    return key;
-  }
-
-  /** One run of the real reconcile loop; returns the object as stored afterwards. */
-  async function poll(key: ObjectKey) {
-    const run = await reconcileObject({ key, reason: "manual" }, "test", loop);
-    const object = (await adapters.state.getObject(key)) as StoredObject;
-    return { run, object, ready: findCondition(conditionsOf(object.status), "Ready") };
-  }
-
-  async function files(artifact: ArtifactStatus | undefined): Promise<Record<string, string>> {
-    if (!artifact) throw new Error("no artifact");
-    const out: Record<string, string> = {};
-    for (const file of await readSourceFiles(artifact, deps))
-      out[file.mode === "symlink" ? `${file.path} ->` : file.path] = new TextDecoder().decode(
-        await file.read(),
-      );
-    return out;
-  }
-
-  async function secret(name: string, data: Record<string, string>) {
-    const dir = join(dataDir, "secrets", "default");
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, `${name}.json`), JSON.stringify(data));
-  }
-
-  async function storedArtifacts(): Promise<string[]> {
-    return readdir(join(dataDir, "artifacts", "sha256")).catch(() => []);
-  }
-
-  return { deps, meter, reconciler, put, poll, files, secret, storedArtifacts };
+  const t = await sourceHarness({
+    kind: "GitRepository",
+    reconciler: (deps) => new GitRepositoryReconciler(deps),
+    specDefaults: { interval: "1m" },
+    limits: options.limits,
+    cache: options.cache,
+  });
+  /** What the artifact store holds, to show a no-op poll stored nothing. */
+  const storedArtifacts = (): Promise<string[]> =>
+    readdir(join(t.dataDir, "artifacts", "sha256")).catch(() => []);
+  return { ...t, storedArtifacts };
 }
 
 describe("GitRepository: refs", () => {

@@ -1,86 +1,41 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { localAdapters } from "../../../shared/adapters/local/runtime.ts";
-import { findCondition } from "../../../shared/api/conditions.ts";
-import { type ObjectKey, systemClock } from "../../../shared/ports/index.ts";
-import { reconcileObject } from "../../../shared/reconcile/reconcile-object.ts";
-import { ReconcilerRegistry } from "../../../shared/reconcile/registry.ts";
-import { conditionsOf } from "../../../shared/reconcile/status.ts";
+import type { ObjectKey } from "../../../shared/ports/index.ts";
 import { type ArtifactStatus, artifactOf } from "../../../shared/sources/artifact/publish.ts";
 import { packTarball } from "../../../shared/sources/artifact/tarball.ts";
-import { readTarball } from "../../../shared/sources/artifact/untar.ts";
 import { HelmChartReconciler } from "../../../shared/sources/helm/helm-chart.ts";
 import { HelmRepositoryReconciler } from "../../../shared/sources/helm/helm-repository.ts";
 import { memoryFile } from "../../../shared/sources/source-file.ts";
-import { TransferMeter } from "../../../shared/sources/transfer-meter.ts";
 import { testEnv } from "../../env/context.ts";
 import { helmCli, startChartRepositoryServer } from "../../helpers/chart-repository-server.ts";
+import { sourceHarness } from "../../helpers/source-harness.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 
 const HELLO = join(import.meta.dirname, "../../fixtures/charts/hello");
-const API = "source.toolkit.fluxcd.io/v1";
 
 async function harness() {
-  const dataDir = await tempDir();
-  const scratch = await tempDir("sluice-helm-");
-  const adapters = localAdapters({ dataDir });
-  onTestFinished(() => adapters.database.close());
-  await mkdir(join(dataDir, "secrets", "default"), { recursive: true });
-  const meter = new TransferMeter();
-  const deps = { artifacts: adapters.artifacts, secrets: adapters.secrets, state: adapters.state, meter };
-  const loop = {
-    state: adapters.state,
-    events: adapters.events,
-    registry: new ReconcilerRegistry([new HelmRepositoryReconciler(deps), new HelmChartReconciler(deps)]),
-    clock: systemClock,
+  const h = await sourceHarness({
+    kind: "HelmChart",
+    reconciler: (deps) => new HelmChartReconciler(deps),
+    // Charts come from HelmRepositories, so both run in the one loop.
+    alongside: (deps) => [new HelmRepositoryReconciler(deps)],
+    specDefaults: { interval: "5m" },
     random: () => 0.5,
-  };
+  });
+  const scratch = await tempDir("sluice-helm-");
   const helm = helmCli(testEnv().tools.helm, scratch);
-  const h = {
-    adapters,
-    meter,
+  return {
+    ...h,
     helm,
     scratch,
-    async secret(name: string, data: Record<string, string>) {
-      await writeFile(join(dataDir, "secrets", "default", `${name}.json`), JSON.stringify(data));
-    },
-    async apply(kind: string, name: string, spec: Record<string, unknown>): Promise<ObjectKey> {
-      const key = { kind, namespace: "default", name };
-      await adapters.state.putObject({
-        key,
-        apiVersion: API,
-        metadata: {},
-        spec: { interval: "5m", ...spec },
-      });
-      return key;
-    },
-    async reconcile(key: ObjectKey) {
-      const run = await reconcileObject({ key, reason: "manual" }, "test-worker", loop);
-      const object = await adapters.state.getObject(key);
-      if (!object) throw new Error("object vanished");
-      return { run, object, ready: findCondition(conditionsOf(object.status), "Ready") };
-    },
-    async bytes(artifact: ArtifactStatus | undefined): Promise<Buffer> {
-      if (!artifact) throw new Error("no artifact");
-      const chunks: Buffer[] = [];
-      for await (const chunk of await adapters.artifacts.get(artifact.digest)) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
-    },
     /** `helm template` of a chart artifact: proof the artifact is a chart Helm can render. */
     async template(artifact: ArtifactStatus | undefined): Promise<string> {
       const path = join(scratch, `artifact-${Date.now()}.tgz`);
       await writeFile(path, await h.bytes(artifact));
       return helm.run(["template", "demo", path]);
     },
-    async files(artifact: ArtifactStatus | undefined): Promise<Record<string, string>> {
-      const out: Record<string, string> = {};
-      for (const f of await readTarball(await h.bytes(artifact), { maxBytes: 1 << 20 }))
-        out[f.path] = Buffer.from(await f.read()).toString();
-      return out;
-    },
   };
-  return h;
 }
 
 type Harness = Awaited<ReturnType<typeof harness>>;
@@ -102,16 +57,16 @@ async function repository(
   await h.helm.index(dir);
   const server = await startChartRepositoryServer({ dir, ...(options.auth ? { auth: options.auth } : {}) });
   onTestFinished(() => server.close());
-  const key = await h.apply("HelmRepository", `repo-${server.url.split(":").at(-1)}`, {
+  const key = await h.putAs("HelmRepository", `repo-${server.url.split(":").at(-1)}`, {
     url: server.url,
     ...(options.auth ? { secretRef: { name: "repo-creds" } } : {}),
   });
   if (options.auth) await h.secret("repo-creds", options.auth);
-  expect((await h.reconcile(key)).ready).toMatchObject({ status: "True" });
+  expect((await h.poll(key)).ready).toMatchObject({ status: "True" });
   const publish = async (version: string) => {
     await h.helm.packageChart({ from: HELLO, version, dest: dir });
     await h.helm.index(dir);
-    await h.reconcile(key);
+    await h.poll(key);
   };
   return { dir, server, key, publish };
 }
@@ -124,9 +79,9 @@ describe("HelmChart from an HTTP HelmRepository", () => {
   it("pulls the highest version, downloads nothing while it is current, and picks up a newly indexed version", async () => {
     const h = await harness();
     const repo = await repository(h, ["0.1.0"]);
-    const key = await h.apply("HelmChart", "hello", chartSpec(repo.key));
+    const key = await h.put("hello", chartSpec(repo.key));
 
-    const first = await h.reconcile(key);
+    const first = await h.poll(key);
     expect(first.ready).toMatchObject({
       status: "True",
       reason: "ChartPullSucceeded",
@@ -143,12 +98,12 @@ describe("HelmChart from an HTTP HelmRepository", () => {
     expect(await h.template(artifact)).toContain("name: demo-hello");
 
     h.meter.reset();
-    const second = await h.reconcile(key);
+    const second = await h.poll(key);
     expect(second.run).toMatchObject({ ready: true, statusWritten: false });
     expect(h.meter).toMatchObject({ requests: 0, bytesIn: 0 });
 
     await repo.publish("0.2.0");
-    const third = await h.reconcile(key);
+    const third = await h.poll(key);
     expect(artifactOf(third.object)?.revision).toBe("0.2.0");
     expect(third.ready?.message).toBe("pulled 'hello' chart with version '0.2.0'");
   });
@@ -157,9 +112,7 @@ describe("HelmChart from an HTTP HelmRepository", () => {
     const h = await harness();
     const repo = await repository(h, ["0.1.0", "0.2.0", "1.0.0-rc.1"]);
     const pulled = async (name: string, version: string) => {
-      const { object, ready } = await h.reconcile(
-        await h.apply("HelmChart", name, chartSpec(repo.key, { version })),
-      );
+      const { object, ready } = await h.poll(await h.put(name, chartSpec(repo.key, { version })));
       return artifactOf(object)?.revision ?? `${ready?.reason}: ${ready?.message}`;
     };
     expect(await pulled("latest", "*")).toBe("0.2.0");
@@ -174,12 +127,11 @@ describe("HelmChart from an HTTP HelmRepository", () => {
     const h = await harness();
     const prod = 'replicaCount: 3\nimage:\n  tag: "2.0"\n';
     const repo = await repository(h, ["0.1.0"], { files: { "values-prod.yaml": prod } });
-    const key = await h.apply(
-      "HelmChart",
+    const key = await h.put(
       "hello",
       chartSpec(repo.key, { valuesFiles: ["values.yaml", "values-prod.yaml"] }),
     );
-    const first = await h.reconcile(key);
+    const first = await h.poll(key);
     expect(first.ready).toMatchObject({
       reason: "ChartPackageSucceeded",
       message: "packaged 'hello' chart with version '0.1.0+1'",
@@ -193,27 +145,22 @@ describe("HelmChart from an HTTP HelmRepository", () => {
     expect(rendered).toContain("replicas: 3");
     expect(rendered).toContain('image: "ghcr.io/example/hello:2.0"');
 
-    await h.apply(
-      "HelmChart",
-      "hello",
-      chartSpec(repo.key, { valuesFiles: ["values.yaml", "values-staging.yaml"] }),
-    );
-    const missing = await h.reconcile(key);
+    await h.put("hello", chartSpec(repo.key, { valuesFiles: ["values.yaml", "values-staging.yaml"] }));
+    const missing = await h.poll(key);
     expect(missing.ready).toMatchObject({ status: "False", reason: "ValuesFilesError" });
     expect(missing.ready?.message).toMatch(
       /values file 'values-staging.yaml' not found in chart 'hello' 0.1.0/,
     );
     expect(artifactOf(missing.object)).toEqual(artifact);
 
-    await h.apply(
-      "HelmChart",
+    await h.put(
       "hello",
       chartSpec(repo.key, {
         valuesFiles: ["values-prod.yaml", "values-staging.yaml"],
         ignoreMissingValuesFiles: true,
       }),
     );
-    const ignored = await h.reconcile(key);
+    const ignored = await h.poll(key);
     expect(artifactOf(ignored.object)?.revision).toBe("0.1.0+3");
     expect(ignored.object.status?.observedValuesFiles).toEqual(["values-prod.yaml"]);
     expect((await h.files(artifactOf(ignored.object)))["hello/values.yaml"]).toBe(prod);
@@ -223,26 +170,26 @@ describe("HelmChart from an HTTP HelmRepository", () => {
     const h = await harness();
     const auth = { username: "charts", password: "chart-repo-password" };
     const repo = await repository(h, ["0.1.0"], { auth });
-    const same = await h.reconcile(await h.apply("HelmChart", "same-host", chartSpec(repo.key)));
+    const same = await h.poll(await h.put("same-host", chartSpec(repo.key)));
     expect(artifactOf(same.object)?.revision).toBe("0.1.0");
 
     // Charts hosted elsewhere (a CDN): the index lists absolute URLs on another server.
     const cdn = await startChartRepositoryServer({ dir: repo.dir, auth });
     onTestFinished(() => cdn.close());
     await h.helm.index(repo.dir, cdn.url);
-    await h.reconcile(repo.key);
-    const elsewhere = await h.reconcile(await h.apply("HelmChart", "cdn", chartSpec(repo.key)));
+    await h.poll(repo.key);
+    const elsewhere = await h.poll(await h.put("cdn", chartSpec(repo.key)));
     expect(elsewhere.ready).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
     expect(elsewhere.ready?.message).toContain("set spec.passCredentials on the HelmRepository");
     expect(JSON.stringify(elsewhere.object.status)).not.toContain(auth.password);
 
-    await h.apply("HelmRepository", repo.key.name, {
+    await h.putAs("HelmRepository", repo.key.name, {
       url: repo.server.url,
       secretRef: { name: "repo-creds" },
       passCredentials: true,
     });
-    await h.reconcile(repo.key);
-    const passed = await h.reconcile(await h.apply("HelmChart", "cdn", chartSpec(repo.key)));
+    await h.poll(repo.key);
+    const passed = await h.poll(await h.put("cdn", chartSpec(repo.key)));
     expect(passed.ready).toMatchObject({ status: "True" });
     expect(cdn.requests.some((r) => r.path === "/hello-0.1.0.tgz" && r.status === 200)).toBe(true);
   });
@@ -250,11 +197,11 @@ describe("HelmChart from an HTTP HelmRepository", () => {
   it("fails with actionable reasons and keeps the last artifact", async () => {
     const h = await harness();
     const repo = await repository(h, ["0.1.0"]);
-    const key = await h.apply("HelmChart", "hello", chartSpec(repo.key, { version: "0.1.x" }));
-    const stored = artifactOf((await h.reconcile(key)).object);
+    const key = await h.put("hello", chartSpec(repo.key, { version: "0.1.x" }));
+    const stored = artifactOf((await h.poll(key)).object);
 
-    await h.apply("HelmChart", "hello", chartSpec(repo.key, { chart: "goodbye" }));
-    const unknown = await h.reconcile(key);
+    await h.put("hello", chartSpec(repo.key, { chart: "goodbye" }));
+    const unknown = await h.poll(key);
     expect(unknown.ready).toMatchObject({ status: "False", reason: "InvalidChartReference" });
     expect(unknown.ready?.message).toContain(
       `no chart named 'goodbye' in the index of HelmRepository 'default/${repo.key.name}'`,
@@ -267,27 +214,26 @@ describe("HelmChart from an HTTP HelmRepository", () => {
       join(repo.dir, "index.yaml"),
       index.replace(/digest: [0-9a-f]+/, `digest: ${"0".repeat(64)}`),
     );
-    await h.reconcile(repo.key);
-    await h.apply("HelmChart", "hello", chartSpec(repo.key, { version: "0.1.0" }));
-    const tampered = await h.reconcile(key);
+    await h.poll(repo.key);
+    await h.put("hello", chartSpec(repo.key, { version: "0.1.0" }));
+    const tampered = await h.poll(key);
     expect(tampered.ready).toMatchObject({ status: "False", reason: "ChartPullError" });
     expect(tampered.ready?.message).toMatch(
       /digest mismatch for chart 'hello' version '0.1.0'.*index says sha256:0{64}/,
     );
     expect(artifactOf(tampered.object)).toEqual(stored);
 
-    const orphan = await h.apply(
-      "HelmChart",
+    const orphan = await h.put(
       "orphan",
       chartSpec({ kind: "HelmRepository", namespace: "default", name: "never-fetched" }),
     );
-    await h.apply("HelmRepository", "never-fetched", { url: "http://127.0.0.1:9/" });
-    const notReady = await h.reconcile(orphan);
+    await h.putAs("HelmRepository", "never-fetched", { url: "http://127.0.0.1:9/" });
+    const notReady = await h.poll(orphan);
     expect(notReady.ready).toMatchObject({ status: "False", reason: "SourceNotReady" });
     expect(notReady.ready?.message).toBe("source 'HelmRepository/default/never-fetched' has no artifact yet");
 
-    await h.apply("HelmChart", "hello", chartSpec(repo.key, { verify: { provider: "cosign" } }));
-    const verify = await h.reconcile(key);
+    await h.put("hello", chartSpec(repo.key, { verify: { provider: "cosign" } }));
+    const verify = await h.poll(key);
     expect(verify.ready).toMatchObject({ status: "False", reason: "UnsupportedField" });
   });
 });
@@ -301,7 +247,7 @@ async function gitRepository(h: Harness, files: Record<string, string>, revision
     { maxBytes: 1 << 20 },
   );
   const stored = await h.adapters.artifacts.put(tarball.digest, tarball.bytes);
-  const key = await h.apply("GitRepository", "app", { url: "https://git.example/app.git" });
+  const key = await h.putAs("GitRepository", "app", { url: "https://git.example/app.git" });
   const object = await h.adapters.state.getObject(key);
   const artifact = {
     revision,
@@ -331,8 +277,8 @@ describe("HelmChart from a GitRepository artifact", () => {
       "envs/prod.yaml": "replicaCount: 5\n",
     });
     const sourceRef = { kind: "GitRepository", name: "app" };
-    const key = await h.apply("HelmChart", "hello", { chart: "./charts/hello", sourceRef });
-    const first = await h.reconcile(key);
+    const key = await h.put("hello", { chart: "./charts/hello", sourceRef });
+    const first = await h.poll(key);
     expect(first.ready).toMatchObject({
       status: "True",
       message: "packaged 'hello' chart with version '0.1.0'",
@@ -350,15 +296,15 @@ describe("HelmChart from a GitRepository artifact", () => {
       "hello/values.yaml",
     ]);
     expect(await h.template(artifact)).toContain("replicas: 1");
-    expect((await h.reconcile(key)).run).toMatchObject({ statusWritten: false });
+    expect((await h.poll(key)).run).toMatchObject({ statusWritten: false });
 
-    await h.apply("HelmChart", "hello", {
+    await h.put("hello", {
       chart: "charts/hello",
       sourceRef,
       reconcileStrategy: "Revision",
       valuesFiles: ["charts/hello/values.yaml", "envs/prod.yaml"],
     });
-    const byRevision = await h.reconcile(key);
+    const byRevision = await h.poll(key);
     expect(artifactOf(byRevision.object)?.revision).toBe("0.1.0+4e5cbb7b97d0.2");
     expect(await h.template(artifactOf(byRevision.object))).toContain("replicas: 5");
   });
@@ -370,14 +316,12 @@ describe("HelmChart from a GitRepository artifact", () => {
       "dependencies:\n  - name: redis\n    version: 1.x\n    repository: https://charts.example\n";
     await gitRepository(h, files);
     const sourceRef = { kind: "GitRepository", name: "app" };
-    const missing = await h.reconcile(
-      await h.apply("HelmChart", "missing", { chart: "charts/absent", sourceRef }),
-    );
+    const missing = await h.poll(await h.put("missing", { chart: "charts/absent", sourceRef }));
     expect(missing.ready).toMatchObject({ status: "False", reason: "InvalidChartReference" });
     expect(missing.ready?.message).toBe(
       `no chart at 'charts/absent' in GitRepository 'default/app' revision '${GIT_REVISION}': charts/absent/Chart.yaml does not exist; check spec.chart`,
     );
-    const deps = await h.reconcile(await h.apply("HelmChart", "deps", { chart: "charts/hello", sourceRef }));
+    const deps = await h.poll(await h.put("deps", { chart: "charts/hello", sourceRef }));
     expect(deps.ready).toMatchObject({ status: "False", reason: "DependencyBuildError" });
     expect(deps.ready?.message).toContain("redis (https://charts.example)");
     expect(deps.ready?.message).toContain("run 'helm dependency build' and commit charts/");
@@ -408,16 +352,16 @@ describe("HelmChart from an OCI HelmRepository", () => {
       await h.helm.run(["push", packaged[version] ?? "", `oci://${registry.host}/${prefix}`, "--plain-http"]);
     }
     await h.secret("registry-creds", { username: registry.username, password: registry.password });
-    const repo = await h.apply("HelmRepository", "oci", {
+    const repo = await h.putAs("HelmRepository", "oci", {
       type: "oci",
       url: `oci://${registry.host}/${prefix}`,
       insecure: true,
       secretRef: { name: "registry-creds" },
     });
-    expect((await h.reconcile(repo)).ready).toMatchObject({ status: "True" });
+    expect((await h.poll(repo)).ready).toMatchObject({ status: "True" });
 
-    const key = await h.apply("HelmChart", "hello", chartSpec(repo, { version: "0.x" }));
-    const first = await h.reconcile(key);
+    const key = await h.put("hello", chartSpec(repo, { version: "0.x" }));
+    const first = await h.poll(key);
     expect(first.ready).toMatchObject({
       status: "True",
       message: "pulled 'hello' chart with version '0.2.0+build.1'",
@@ -426,20 +370,20 @@ describe("HelmChart from an OCI HelmRepository", () => {
     expect(await h.bytes(artifact)).toEqual(await readFile(packaged["0.2.0+build.1"] ?? ""));
 
     h.meter.reset();
-    const second = await h.reconcile(key);
+    const second = await h.poll(key);
     expect(second.run).toMatchObject({ ready: true, statusWritten: false });
     // Only the tag list (and its auth challenge): no manifest, no blob.
     expect(h.meter.bytesIn).toBeLessThan(500);
 
-    await h.apply("HelmChart", "hello", chartSpec(repo, { version: "0.1.0" }));
+    await h.put("hello", chartSpec(repo, { version: "0.1.0" }));
     h.meter.reset();
-    const exact = await h.reconcile(key);
+    const exact = await h.poll(key);
     expect(artifactOf(exact.object)?.revision).toBe("0.1.0");
     expect(await h.bytes(artifactOf(exact.object))).toEqual(await readFile(packaged["0.1.0"] ?? ""));
 
     await h.secret("registry-creds", { username: registry.username, password: "wrong-password" });
-    await h.apply("HelmChart", "hello", chartSpec(repo, { version: "0.2.x" }));
-    const denied = await h.reconcile(key);
+    await h.put("hello", chartSpec(repo, { version: "0.2.x" }));
+    const denied = await h.poll(key);
     expect(denied.ready).toMatchObject({ status: "False", reason: "AuthenticationFailed" });
     expect(denied.ready?.message).toContain(
       "check the username and password in secret 'default/registry-creds'",

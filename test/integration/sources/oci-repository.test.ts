@@ -1,23 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, writeFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { pack } from "tar-stream";
-import { describe, expect, it, onTestFinished } from "vitest";
-import { localAdapters } from "../../../shared/adapters/local/runtime.ts";
-import { findCondition } from "../../../shared/api/conditions.ts";
-import type { ObjectKey, StoredObject } from "../../../shared/ports/index.ts";
+import { describe, expect, it } from "vitest";
+import type { ObjectKey } from "../../../shared/ports/index.ts";
 import type { RegistryLogin } from "../../../shared/ports/registry-login.ts";
-import { reconcileObject } from "../../../shared/reconcile/reconcile-object.ts";
-import { ReconcilerRegistry } from "../../../shared/reconcile/registry.ts";
-import { conditionsOf } from "../../../shared/reconcile/status.ts";
-import { type ArtifactStatus, artifactOf } from "../../../shared/sources/artifact/publish.ts";
 import { packTarball } from "../../../shared/sources/artifact/tarball.ts";
 import { OCIRepositoryReconciler } from "../../../shared/sources/oci/reconciler.ts";
-import type { SourceDeps, SourceLimits } from "../../../shared/sources/source-deps.ts";
+import type { SourceLimits } from "../../../shared/sources/source-deps.ts";
 import { memoryFile } from "../../../shared/sources/source-file.ts";
-import { readSourceFiles } from "../../../shared/sources/source-ref.ts";
-import { TransferMeter } from "../../../shared/sources/transfer-meter.ts";
 import { testEnv } from "../../env/context.ts";
 import {
   blobDataPath,
@@ -27,7 +18,7 @@ import {
   type RegistryInfo,
 } from "../../env/registry.ts";
 import { PUBLIC_PREFIX } from "../../env/registry-token.ts";
-import { tempDir } from "../../helpers/temp-dir.ts";
+import { sourceHarness } from "../../helpers/source-harness.ts";
 
 const env = testEnv();
 let repos = 0;
@@ -46,67 +37,21 @@ function dockerConfig(registry: RegistryInfo, password = registry.password): Rec
 }
 
 async function setup(options: { limits?: Partial<SourceLimits>; registryLogin?: RegistryLogin } = {}) {
-  const dataDir = await tempDir("sluice-oci-source-");
-  const adapters = localAdapters({ dataDir });
-  onTestFinished(() => adapters.database.close());
-  const meter = new TransferMeter();
-  const deps: SourceDeps = {
-    artifacts: adapters.artifacts,
-    secrets: adapters.secrets,
-    state: adapters.state,
-    meter,
-    ...(options.limits ? { limits: options.limits } : {}),
-  };
-  const reconciler = new OCIRepositoryReconciler({
-    ...deps,
-    ...(options.registryLogin ? { registryLogin: options.registryLogin } : {}),
+  const { registryLogin } = options;
+  const t = await sourceHarness({
+    kind: "OCIRepository",
+    reconciler: (deps) =>
+      new OCIRepositoryReconciler({ ...deps, ...(registryLogin ? { registryLogin } : {}) }),
+    specDefaults: { interval: "5m", insecure: true },
+    limits: options.limits,
+    // The assertions on requests and bytes are about one poll each.
+    meterPerPoll: true,
   });
-  const loop = {
-    state: adapters.state,
-    events: adapters.events,
-    clock: adapters.clock,
-    registry: new ReconcilerRegistry([reconciler]),
-  };
-
-  async function put(name: string, spec: Record<string, unknown>): Promise<ObjectKey> {
-    const key = { kind: "OCIRepository", namespace: "default", name };
-    await adapters.state.putObject({
-      key,
-      apiVersion: "source.toolkit.fluxcd.io/v1",
-      metadata: {},
-      spec: { interval: "5m", insecure: true, ...spec },
-    });
-    return key;
-  }
-
-  /** One run of the real reconcile loop; returns the object as stored afterwards. */
-  async function poll(key: ObjectKey) {
-    meter.reset();
-    const run = await reconcileObject({ key, reason: "manual" }, "test", loop);
-    const object = (await adapters.state.getObject(key)) as StoredObject;
-    const ready = findCondition(conditionsOf(object.status), "Ready");
-    return { run, object, ready, artifact: artifactOf(object) };
-  }
-
-  async function files(artifact: ArtifactStatus | undefined): Promise<Record<string, string>> {
-    if (!artifact) throw new Error("no artifact");
-    const out: Record<string, string> = {};
-    for (const file of await readSourceFiles(artifact, deps))
-      out[file.path] = new TextDecoder().decode(await file.read());
-    return out;
-  }
-
-  async function secret(name: string, data: Record<string, string>) {
-    const dir = join(dataDir, "secrets", "default");
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, `${name}.json`), JSON.stringify(data));
-  }
-
+  /** The object's events as `reason: message`. */
   async function events(key: ObjectKey): Promise<string[]> {
-    return (await adapters.eventLog.list({ key })).map((e) => `${e.reason}: ${e.message}`);
+    return (await t.adapters.eventLog.list({ key })).map((e) => `${e.reason}: ${e.message}`);
   }
-
-  return { deps, meter, put, poll, files, secret, events };
+  return { ...t, events };
 }
 
 async function tarGz(entries: Record<string, string>): Promise<Buffer> {
