@@ -2,24 +2,9 @@ import { findCondition, READY } from "../api/conditions.ts";
 import { formatKey, type ObjectKey, type StateStore, type StoredObject } from "../ports/index.ts";
 import { ReconcileError } from "../reconcile/reconciler.ts";
 import { conditionsOf } from "../reconcile/status.ts";
+import { dependenciesOf } from "../reconcile/wake-dependents.ts";
 import { artifactOf } from "../sources/artifact/publish.ts";
 import { readKustomizationSpec } from "./spec.ts";
-
-function dependenciesOf(object: StoredObject): ObjectKey[] {
-  const list = object.spec.dependsOn;
-  if (!Array.isArray(list)) return [];
-  return list.flatMap((d: { name?: unknown; namespace?: unknown }) =>
-    typeof d?.name === "string"
-      ? [
-          {
-            kind: "Kustomization",
-            namespace: typeof d.namespace === "string" ? d.namespace : object.key.namespace,
-            name: d.name,
-          },
-        ]
-      : [],
-  );
-}
 
 /** A path back to `start` through dependsOn, if there is one (bounded by the objects that exist). */
 async function findCycle(start: StoredObject, state: StateStore): Promise<string[] | undefined> {

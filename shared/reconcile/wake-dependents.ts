@@ -8,6 +8,7 @@ import {
   sameKey,
   type WorkQueue,
 } from "../ports/index.ts";
+import { SUCCEEDED } from "./status.ts";
 import { encodeWorkRequest } from "./work-request.ts";
 
 /** The event a source publishes when it stores a new artifact. */
@@ -44,6 +45,21 @@ export function sourcesOf(object: StoredObject): ObjectKey[] {
   return refs.filter((r): r is ObjectKey => r !== undefined);
 }
 
+/** The Kustomizations an object waits for (`spec.dependsOn`, Flux's shape: name and optional namespace). */
+export function dependenciesOf(object: StoredObject): ObjectKey[] {
+  const list = (object.spec as { dependsOn?: Ref[] }).dependsOn;
+  if (!Array.isArray(list)) return [];
+  return list.map((d) => refKey(object, d, object.key.kind)).filter((r): r is ObjectKey => r !== undefined);
+}
+
+/** Which of an object's references an event's object must match to wake it. */
+function wakesOn(event: ReconcileEvent): ((object: StoredObject) => ObjectKey[]) | undefined {
+  if (event.reason === ARTIFACT_UPDATED) return sourcesOf;
+  // A dependency that just succeeded lets the objects waiting on it go at once.
+  if (event.reason === SUCCEEDED && event.type === "Normal") return dependenciesOf;
+  return undefined;
+}
+
 export interface WakeDependentsOptions {
   readonly sink: EventSink;
   readonly state: StateStore;
@@ -51,25 +67,29 @@ export interface WakeDependentsOptions {
 }
 
 /**
- * An event sink that, after publishing, puts every object reading a source that just stored a
- * new artifact on the queue, so a new commit flows on without waiting for the readers'
- * intervals. One message per reader and revision: redelivered events add nothing.
- * Finding readers lists the objects, which is paid once per new revision, never on a quiet poll.
+ * An event sink that, after publishing, puts on the queue every object reading a source that
+ * just stored a new artifact, and every object whose dependsOn names one that just succeeded,
+ * so a commit flows through without waiting for intervals. One message per object and
+ * revision: redelivered events add nothing. Finding them lists the objects, which is paid per
+ * news, never on a quiet poll.
  */
 export function wakeDependents(options: WakeDependentsOptions): EventSink {
   return {
     async publish(events: readonly ReconcileEvent[]): Promise<void> {
       await options.sink.publish(events);
-      const updated = events.filter((e) => e.reason === ARTIFACT_UPDATED);
-      if (updated.length === 0) return;
+      const triggers = events.flatMap((event) => {
+        const refs = wakesOn(event);
+        return refs ? [{ event, refs }] : [];
+      });
+      if (triggers.length === 0) return;
       const objects = await options.state.listObjects();
-      const messages = updated.flatMap((event) =>
+      const messages = triggers.flatMap(({ event, refs }) =>
         objects
-          .filter((o) => o.spec.suspend !== true && sourcesOf(o).some((ref) => sameKey(ref, event.key)))
+          .filter((o) => o.spec.suspend !== true && refs(o).some((ref) => sameKey(ref, event.key)))
           .map((o) => ({
             groupId: formatKey(o.key),
-            dedupId: `artifact:${formatKey(o.key)}:${formatKey(event.key)}:${event.revision ?? event.timestamp}`,
-            body: encodeWorkRequest({ key: o.key, reason: "artifact" }),
+            dedupId: `${event.reason}:${formatKey(o.key)}:${formatKey(event.key)}:${event.revision ?? event.timestamp}`,
+            body: encodeWorkRequest({ key: o.key, reason: refs === sourcesOf ? "artifact" : "dependency" }),
           })),
       );
       if (messages.length > 0) await options.queue.send(messages);

@@ -45,6 +45,33 @@ describe("wakeDependents", () => {
     expect(await adapters.eventLog.list({ key: repo })).toHaveLength(2);
   });
 
+  it("wakes the Kustomizations that depend on one that just succeeded, and not on a failure", async () => {
+    const adapters = localAdapters({ dataDir: await tempDir() });
+    onTestFinished(() => adapters.database.close());
+    const put = (name: string, spec: Record<string, unknown>) =>
+      adapters.state.putObject({
+        key: { kind: "Kustomization", namespace: "flux-system", name },
+        apiVersion: "v1",
+        metadata: {},
+        spec,
+      });
+    await put("infra", {});
+    await put("apps", { dependsOn: [{ name: "infra" }] });
+    await put("tenants", { dependsOn: [{ name: "infra", namespace: "other" }] });
+    const sink = wakeDependents({ sink: adapters.events, state: adapters.state, queue: adapters.queue });
+    const infra = { kind: "Kustomization", namespace: "flux-system", name: "infra" };
+    const event = { key: infra, message: "applied", revision: "main@sha1:1", timestamp: Date.now() };
+    await sink.publish([{ ...event, type: "Warning", reason: "HealthCheckFailed" }]);
+    expect(await adapters.queue.receive({ max: 10, visibilityMs: 60_000 })).toEqual([]);
+    await sink.publish([{ ...event, type: "Normal", reason: "ReconciliationSucceeded" }]);
+    const woken = (await adapters.queue.receive({ max: 10, visibilityMs: 60_000 })).map((m) =>
+      decodeWorkRequest(m.body),
+    );
+    expect(woken).toEqual([
+      { key: { kind: "Kustomization", namespace: "flux-system", name: "apps" }, reason: "dependency" },
+    ]);
+  });
+
   it("reads HelmRelease chart templates and chartRefs", () => {
     const object = {
       key: { kind: "HelmRelease", namespace: "apps", name: "web" },
