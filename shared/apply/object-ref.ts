@@ -1,0 +1,19 @@
+import type { KubeObject } from "../render/kube-object.ts";
+
+/** Enough to address one object on the API server. */
+export interface ObjectRef {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+export function refOf(object: KubeObject): ObjectRef {
+  const { namespace, name } = object.metadata;
+  return { apiVersion: object.apiVersion, kind: object.kind, ...(namespace ? { namespace } : {}), name };
+}
+
+/** `Kind/namespace/name` (or `Kind/name`), as objectSubject gives for a full object. */
+export function refSubject(ref: ObjectRef): string {
+  return ref.namespace ? `${ref.kind}/${ref.namespace}/${ref.name}` : `${ref.kind}/${ref.name}`;
+}
