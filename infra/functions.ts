@@ -21,6 +21,8 @@ export interface FunctionsProps {
   /** Secrets Manager names under this prefix are readable by the worker (kubeconfigs, Git credentials). */
   readonly secretPrefix: string;
   readonly sources?: SourceAccess;
+  /** EKS cluster name the worker may describe (the default apply target). */
+  readonly defaultCluster?: string;
   /** Place the functions in a VPC, for clusters with private API endpoints. */
   readonly vpc?: IVpc;
   readonly vpcSubnets?: SubnetSelection;
@@ -142,6 +144,19 @@ export class Functions extends Construct {
     );
     this.worker.addToRolePolicy(secretReadPolicy(this, props.secretPrefix));
     for (const statement of sourceReadPolicies(this, props.sources)) this.worker.addToRolePolicy(statement);
+    if (props.defaultCluster)
+      this.worker.addToRolePolicy(
+        new PolicyStatement({
+          actions: ["eks:DescribeCluster"],
+          resources: [
+            Stack.of(this).formatArn({
+              service: "eks",
+              resource: "cluster",
+              resourceName: props.defaultCluster,
+            }),
+          ],
+        }),
+      );
 
     this.api = new SluiceFunction(this, "Api", { entry: entry("api"), ...common });
     storage.table.grantReadWriteData(this.api);

@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { ISecurityGroup, IVpc, SubnetSelection } from "aws-cdk-lib/aws-ec2";
 import type { Construct } from "constructs";
-import { AWS_RUNTIME_ENV } from "../shared/adapters/aws/runtime.ts";
+import { AWS_RUNTIME_ENV, DEFAULT_CLUSTER_ENV } from "../shared/adapters/aws/runtime.ts";
 import { SOURCE_LIMIT_ENV } from "../shared/sources/source-deps.ts";
 import { Functions, type SourceAccess } from "./functions.ts";
 import { Messaging } from "./messaging.ts";
@@ -18,6 +18,12 @@ export interface SluiceStackProps extends StackProps {
   readonly securityGroups?: ISecurityGroup[];
   /** Buckets and ECR repositories sources read with the worker's own role. @default none */
   readonly sources?: SourceAccess;
+  /**
+   * The EKS cluster (name, in the stack's region) that Kustomizations without spec.kubeConfig
+   * apply to; the worker may describe it and signs its IAM tokens with its own role, which needs
+   * an access entry in that cluster. @default none: every Kustomization names a kubeconfig secret
+   */
+  readonly defaultCluster?: string;
   /** Largest source (files, download or archive) in MiB; larger ones fail with SizeLimitExceeded. @default 256 */
   readonly maxArtifactMiB?: number;
   /** How long one worker invocation may run. @default 5 minutes */
@@ -45,6 +51,7 @@ export class SluiceStack extends Stack {
       workerTimeout,
       secretPrefix,
       ...(props.sources ? { sources: props.sources } : {}),
+      ...(props.defaultCluster ? { defaultCluster: props.defaultCluster } : {}),
       ...(props.vpc
         ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups }
         : {}),
@@ -55,6 +62,7 @@ export class SluiceStack extends Stack {
         [AWS_RUNTIME_ENV.eventBusName]: this.messaging.bus.eventBusName,
         [AWS_RUNTIME_ENV.bucketName]: this.storage.artifacts.bucketName,
         [AWS_RUNTIME_ENV.secretPrefix]: secretPrefix,
+        ...(props.defaultCluster ? { [DEFAULT_CLUSTER_ENV]: props.defaultCluster } : {}),
         ...(props.maxArtifactMiB ? { [SOURCE_LIMIT_ENV.maxArtifactMiB]: String(props.maxArtifactMiB) } : {}),
         SLUICE_ROOT_URL: root.url.valueAsString,
         SLUICE_ROOT_BRANCH: root.branch.valueAsString,

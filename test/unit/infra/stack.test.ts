@@ -111,6 +111,17 @@ describe("SluiceStack", () => {
     expect(policies).not.toMatch(/"s3:PutObject"[^\]]*fleet-config/);
   });
 
+  it("lets the worker describe the default EKS cluster, and tells it which one", () => {
+    const { template: withCluster } = synth(() => ({ defaultCluster: "prod" }));
+    withCluster.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ SLUICE_DEFAULT_CLUSTER: "prod" }) },
+    });
+    const policies = JSON.stringify(withCluster.findResources("AWS::IAM::Policy"));
+    expect(policies).toContain("eks:DescribeCluster");
+    expect(policies).toContain(":cluster/prod");
+    expect(JSON.stringify(template.findResources("AWS::IAM::Policy"))).not.toContain("eks:");
+  });
+
   it("hands the artifact size limit to the functions when one is set", () => {
     expect(JSON.stringify(template.toJSON())).not.toContain("SLUICE_MAX_ARTIFACT_MIB");
     const { template: limited } = synth(() => ({ maxArtifactMiB: 64 }));
