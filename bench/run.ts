@@ -1,9 +1,11 @@
 import { fileURLToPath } from "node:url";
 import { startEnvironment } from "../test/env/environment.ts";
+import { applyFigures } from "./apply.ts";
 import { awsBackend, localBackend } from "./backends.ts";
 import { bundleFigures } from "./bundles.ts";
 import { environmentFigures } from "./environment.ts";
 import { loopFigures } from "./loop.ts";
+import { renderFigures } from "./render.ts";
 import { type Figure, report } from "./results.ts";
 import { schedulerFigures } from "./scheduler.ts";
 import { gitSourceFigures } from "./sources-git.ts";
@@ -35,6 +37,10 @@ try {
   figures.push(...(await schedulerFigures("aws", adapters.aws, { sendAtMost: MOTO_SEND_LIMIT })));
   console.error("bench: Git source");
   figures.push(...(await gitSourceFigures(env.info)));
+  console.error("bench: render");
+  figures.push(...(await renderFigures(env.info.tools.kubectl)));
+  console.error("bench: apply");
+  figures.push(...(await applyFigures(env.info)));
 } finally {
   await env.stop();
 }

@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { CreateBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { type Message, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { CoreV1Api } from "@kubernetes/client-node";
 import type { Context, LambdaFunctionURLEvent, ScheduledEvent, SQSEvent, SQSRecord } from "aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbStateStore } from "../../shared/adapters/aws/dynamodb-state-store.ts";
@@ -10,8 +13,10 @@ import { AWS_RUNTIME_ENV } from "../../shared/adapters/aws/runtime.ts";
 import { createStateTable } from "../../shared/adapters/aws/state-table.ts";
 import { createWorkQueues } from "../../shared/adapters/aws/work-queue-setup.ts";
 import { findCondition } from "../../shared/api/conditions.ts";
+import { formatKey } from "../../shared/ports/index.ts";
 import { conditionsOf } from "../../shared/reconcile/status.ts";
-import { awsClientConfig, testEnv } from "../env/context.ts";
+import { encodeWorkRequest } from "../../shared/reconcile/work-request.ts";
+import { adminKubeConfig, awsClientConfig, testEnv } from "../env/context.ts";
 import { GitFixture } from "../helpers/git-fixture.ts";
 
 const REGION = "us-east-1";
@@ -208,5 +213,62 @@ describe("Lambda handlers on the AWS adapters (moto)", () => {
       lambdaContext("api"),
     );
     expect(missing).toMatchObject({ statusCode: 404 });
+  });
+
+  it("worker: a new Git artifact wakes a Kustomization, which applies to the cluster in a kubeconfig secret", async () => {
+    const { handler: worker } = await import("../../functions/worker.ts");
+    const env = testEnv();
+    Object.assign(process.env, { SLUICE_KUBECTL: env.tools.kubectl, SLUICE_HELM: env.tools.helm });
+    const secrets = new SecretsManagerClient(config);
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: `${name}/flux-system/target-kubeconfig`,
+        SecretString: JSON.stringify({ value: await readFile(env.kube.kubeconfig, "utf8") }),
+      }),
+    );
+    const namespace = `fn-${name.slice(-8)}`;
+    const repo = await GitFixture.create(env.git, `functions/${name}-apps`);
+    await repo.commit({
+      "apps/ns.yaml": `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`,
+      "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: lambda\n",
+    });
+    const source = { kind: "GitRepository", namespace: "flux-system", name: "apps" };
+    await state.putObject({
+      key: source,
+      apiVersion: "source.toolkit.fluxcd.io/v1",
+      metadata: {},
+      spec: { interval: "5m", url: repo.url, ref: { branch: "main" } },
+    });
+    await state.putObject({
+      key: { kind: "Kustomization", namespace: "flux-system", name: "apps" },
+      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+      metadata: {},
+      spec: {
+        interval: "1h",
+        sourceRef: { kind: "GitRepository", name: "apps" },
+        path: "./apps",
+        prune: true,
+        targetNamespace: namespace,
+        kubeConfig: { secretRef: { name: "target-kubeconfig" } },
+      },
+    });
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: encodeWorkRequest({ key: source, reason: "manual" }),
+        MessageGroupId: formatKey(source),
+        MessageDeduplicationId: randomUUID(),
+      }),
+    );
+    // Each pass runs what the queue holds: the source first, then what its ArtifactUpdated woke.
+    for (let pass = 0; pass < 2; pass++) {
+      const event: SQSEvent = { Records: (await receiveAll(sqs)).map(sqsRecord) };
+      expect(await worker(event, lambdaContext("worker"))).toEqual({ batchItemFailures: [] });
+    }
+    const core = adminKubeConfig().makeApiClient(CoreV1Api);
+    const live = await core.readNamespacedConfigMap({ name: "settings", namespace });
+    expect(live.data).toEqual({ mode: "lambda" });
+    const ks = await state.getObject({ kind: "Kustomization", namespace: "flux-system", name: "apps" });
+    expect(findCondition(conditionsOf(ks?.status), "Ready")).toMatchObject({ status: "True" });
   });
 });
