@@ -96,13 +96,13 @@ export async function renderFigures(kubectl: string): Promise<Figure[]> {
   const substitute = median(substituteMs);
   return [
     {
-      name: "render: kustomize build, 1,000-object overlay",
+      name: "render.overlay.1000",
       value: round(render, 1),
       unit: "ms",
       detail: `median of ${RUNS}; files written, references checked, kubectl kustomize, parsed (${duration(render)})`,
     },
     {
-      name: "render: post-build substitution, 1,000 objects",
+      name: "render.substitute.1000",
       value: round(substitute, 1),
       unit: "ms",
       detail: `median of ${RUNS} (${duration(substitute)})`,

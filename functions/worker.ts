@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { awsClusterConnector } from "../shared/adapters/aws/cluster-runtime.ts";
 import { EcrRegistryLogin } from "../shared/adapters/aws/ecr-registry-login.ts";
 import { awsAdapters, awsConfigFromEnv } from "../shared/adapters/aws/runtime.ts";
 import { S3BucketConnector } from "../shared/adapters/aws/s3-bucket-connector.ts";
@@ -16,6 +17,7 @@ const adapters = awsAdapters(awsConfigFromEnv());
 // Lambda keeps /tmp between invocations of a warm instance: Git caches survive there.
 const registry = builtInReconcilers({
   ...adapters,
+  clusters: awsClusterConnector(adapters.secrets),
   buckets: new S3BucketConnector(),
   registryLogin: new EcrRegistryLogin(),
   tools: lazyTools({ cacheDir: "/tmp/sluice-cache" }),

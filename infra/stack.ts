@@ -1,7 +1,8 @@
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type { ISecurityGroup, IVpc, SubnetSelection } from "aws-cdk-lib/aws-ec2";
 import type { Construct } from "constructs";
-import { AWS_RUNTIME_ENV, DEFAULT_CLUSTER_ENV } from "../shared/adapters/aws/runtime.ts";
+import { DEFAULT_CLUSTER_ENV } from "../shared/adapters/aws/cluster-runtime.ts";
+import { AWS_RUNTIME_ENV } from "../shared/adapters/aws/runtime.ts";
 import { SOURCE_LIMIT_ENV } from "../shared/sources/source-deps.ts";
 import { Functions, type SourceAccess } from "./functions.ts";
 import { Messaging } from "./messaging.ts";

@@ -1,14 +1,11 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EKSClient } from "@aws-sdk/client-eks";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type {
   ArtifactStore,
   Clock,
-  ClusterConnector,
   EventSink,
   SecretStore,
   StateStore,
@@ -16,7 +13,6 @@ import type {
 } from "../../ports/index.ts";
 import { systemClock } from "../../ports/index.ts";
 import { DynamoDbStateStore } from "./dynamodb-state-store.ts";
-import { EksClusterConnector } from "./eks-cluster-connector.ts";
 import { EventBridgeEventSink } from "./eventbridge-event-sink.ts";
 import { S3ArtifactStore } from "./s3-artifact-store.ts";
 import { SecretsManagerSecretStore } from "./secrets-manager-secret-store.ts";
@@ -58,12 +54,8 @@ export interface AwsAdapters {
   readonly events: EventSink;
   readonly artifacts: ArtifactStore;
   readonly secrets: SecretStore;
-  readonly clusters: ClusterConnector;
   readonly clock: Clock;
 }
-
-/** The EKS cluster a Kustomization without spec.kubeConfig targets; optional, so not in AWS_RUNTIME_ENV. */
-export const DEFAULT_CLUSTER_ENV = "SLUICE_DEFAULT_CLUSTER";
 
 /**
  * Every port on the stack's AWS resources. Clients take region, credentials and endpoint from
@@ -92,14 +84,6 @@ export function awsAdapters(config: AwsRuntimeConfig): AwsAdapters {
     }),
     artifacts: new S3ArtifactStore({ client: new S3Client({ forcePathStyle }), bucket: config.bucketName }),
     secrets,
-    // EKS tokens are signed with the function's own role; kubeconfig secrets cover other clusters.
-    clusters: new EksClusterConnector({
-      eks: new EKSClient({ maxAttempts: 5 }),
-      credentials: fromNodeProviderChain(),
-      region: process.env.AWS_REGION ?? "us-east-1",
-      secrets,
-      ...(process.env[DEFAULT_CLUSTER_ENV] ? { defaultClusterName: process.env[DEFAULT_CLUSTER_ENV] } : {}),
-    }),
     clock: systemClock,
   };
 }
