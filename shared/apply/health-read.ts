@@ -1,7 +1,7 @@
 import { ApiException, type KubernetesObjectApi } from "@kubernetes/client-node";
 import { health } from "./health-fields.ts";
 import { computeHealth, type HealthResult } from "./health-status.ts";
-import type { ObjectRef } from "./health-wait.ts";
+import type { ObjectRef } from "./object-ref.ts";
 
 /** Longest a single read may hang before the object counts as Unknown for this poll. */
 const READ_TIMEOUT_MS = 15_000;

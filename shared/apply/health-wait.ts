@@ -1,16 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
-import { objectSubject } from "../render/kube-object.ts";
 import { readHealth } from "./health-read.ts";
 import type { HealthResult, HealthState } from "./health-status.ts";
+import { mapLimit } from "./map-limit.ts";
+import { type ObjectRef, refSubject } from "./object-ref.ts";
 
-/** Identifies one object in the cluster; `namespace` is absent for cluster-scoped kinds. */
-export interface ObjectRef {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly namespace?: string;
-  readonly name: string;
-}
+export type { ObjectRef };
 
 export interface HealthFailure {
   readonly subject: string;
@@ -50,7 +45,7 @@ export async function waitForHealthy(
   const client = KubernetesObjectApi.makeApiClient(kc);
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const results = await mapLimited(refs, READ_CONCURRENCY, (ref) => readHealth(client, ref, signal));
+    const results = await mapLimit(refs, READ_CONCURRENCY, (ref) => readHealth(client, ref, signal));
     const failures = refs.flatMap((ref, i) => {
       const result = results[i];
       return result && result.state !== "Current" ? [failureOf(ref, result)] : [];
@@ -74,28 +69,8 @@ export function describeHealthFailures(report: HealthReport): string {
 }
 
 function failureOf(ref: ObjectRef, result: HealthResult): HealthFailure {
-  const subject = objectSubject({
-    kind: ref.kind,
-    metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
-  });
+  const subject = refSubject(ref);
   const message =
     result.state === "Failed" ? `${subject} failed: ${result.message}` : `${subject}: ${result.message}`;
   return { subject, state: result.state, message };
-}
-
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

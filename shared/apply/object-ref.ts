@@ -1,4 +1,4 @@
-import type { KubeObject } from "../render/kube-object.ts";
+import { type KubeObject, objectSubject } from "../render/kube-object.ts";
 
 /** Enough to address one object on the API server. */
 export interface ObjectRef {
@@ -15,5 +15,8 @@ export function refOf(object: KubeObject): ObjectRef {
 
 /** `Kind/namespace/name` (or `Kind/name`), as objectSubject gives for a full object. */
 export function refSubject(ref: ObjectRef): string {
-  return ref.namespace ? `${ref.kind}/${ref.namespace}/${ref.name}` : `${ref.kind}/${ref.name}`;
+  return objectSubject({
+    kind: ref.kind,
+    metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+  });
 }
