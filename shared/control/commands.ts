@@ -6,6 +6,7 @@ import {
   type StateStore,
   type WorkQueue,
 } from "../ports/index.ts";
+import { DELETION_ANNOTATION } from "../reconcile/deletion.ts";
 import { encodeWorkRequest } from "../reconcile/work-request.ts";
 
 export interface CommandDeps {
@@ -66,4 +67,33 @@ export async function setSuspended(deps: CommandDeps, key: ObjectKey, suspended:
     spec: suspended ? { ...rest, suspend: true } : rest,
   });
   await deps.state.setDueAt(key, suspended ? undefined : deps.clock.now());
+}
+
+/**
+ * Asks for an object's removal, as `kubectl delete` does for an object with a finalizer: the
+ * object is marked and put on the queue; the worker lets its kind clean up (prune what a
+ * Kustomization applied, per its deletionPolicy; release a source's artifacts) and then removes
+ * it. Asking again while it is pending changes nothing.
+ */
+export async function requestDeletion(deps: CommandDeps, key: ObjectKey): Promise<{ requestedAt: string }> {
+  const object = await mustGet(deps.state, key);
+  const requestedAt =
+    object.metadata.annotations?.[DELETION_ANNOTATION] ?? new Date(deps.clock.now()).toISOString();
+  await deps.state.putObject({
+    key,
+    apiVersion: object.apiVersion,
+    metadata: {
+      ...object.metadata,
+      annotations: { ...object.metadata.annotations, [DELETION_ANNOTATION]: requestedAt },
+    },
+    spec: object.spec,
+  });
+  await deps.queue.send([
+    {
+      groupId: formatKey(key),
+      dedupId: `delete:${formatKey(key)}:${requestedAt}`,
+      body: encodeWorkRequest({ key, reason: "manual" }),
+    },
+  ]);
+  return { requestedAt };
 }

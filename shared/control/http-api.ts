@@ -1,5 +1,11 @@
 import { type EventLog, isPortError, type ObjectKey, parseKey, type StoredObject } from "../ports/index.ts";
-import { type CommandDeps, CommandError, requestReconcile, setSuspended } from "./commands.ts";
+import {
+  type CommandDeps,
+  CommandError,
+  requestDeletion,
+  requestReconcile,
+  setSuspended,
+} from "./commands.ts";
 import { ManifestError, parseManifest } from "./manifest.ts";
 
 /** A transport-neutral request: the Lambda adapts its event, the local runtime node:http. */
@@ -91,11 +97,8 @@ export function createApiHandler(deps: ApiDeps): (request: ApiRequest) => Promis
         const object = await deps.state.putObject(parseManifest(request.body ?? "", key));
         return { status: 200, body: objectView(object) };
       }
-      if (request.method === "DELETE" && !action) {
-        return (await deps.state.deleteObject(key))
-          ? { status: 200, body: { deleted: true } }
-          : error(404, "NotFound", `${kind}/${namespace}/${name} not found`);
-      }
+      if (request.method === "DELETE" && !action)
+        return { status: 202, body: { deletionRequestedAt: (await requestDeletion(deps, key)).requestedAt } };
       if (request.method === "POST" && action === "reconcile")
         return { status: 202, body: await requestReconcile(deps, key) };
       if (request.method === "POST" && (action === "suspend" || action === "resume")) {

@@ -105,6 +105,35 @@ export class KustomizationReconciler implements Reconciler {
     }
   }
 
+  /**
+   * Flux's deletionPolicy when the Kustomization is removed: MirrorPrune deletes what it applied
+   * if `prune` is on, Delete (and WaitForTermination, which sluice does not wait out) always,
+   * Orphan never. Owner labels guard the deletions, as in prune.
+   */
+  async finalize({ object, signal }: ReconcileInput): Promise<void> {
+    const inventory = previousInventory(object);
+    if (inventory.length === 0) return;
+    let spec: KustomizationSpec;
+    try {
+      spec = readKustomizationSpec(object);
+    } catch {
+      // A spec that never worked applied nothing this sluice could name; there is nothing to undo.
+      return;
+    }
+    const deletes =
+      spec.deletionPolicy === "Delete" ||
+      spec.deletionPolicy === "WaitForTermination" ||
+      (spec.deletionPolicy === "MirrorPrune" && spec.prune);
+    if (!deletes) return;
+    const kc = await this.#deps.clusters.connect(spec.target);
+    const client = new ClusterClient(kc, spec.impersonate ? { impersonate: spec.impersonate } : {});
+    try {
+      await pruneObjects(client, inventory, [], { signal, ownerLabels: ownerLabels(object) });
+    } finally {
+      client.close();
+    }
+  }
+
   async #render(
     object: StoredObject,
     spec: KustomizationSpec,

@@ -1,6 +1,4 @@
 import { isDeepStrictEqual } from "node:util";
-import { parseDuration } from "../api/duration.ts";
-import { SpecError } from "../api/errors.ts";
 import {
   type Clock,
   type EventSink,
@@ -11,11 +9,13 @@ import {
   type StateStore,
   type StoredObject,
 } from "../ports/index.ts";
+import { deletionRequested, finalizeAction } from "./deletion.ts";
 import { type Logger, silentLogger } from "./logger.ts";
-import { ReconcileError, type ReconcileResult } from "./reconciler.ts";
+import type { ReconcileResult } from "./reconciler.ts";
 import type { ReconcilerRegistry } from "./registry.ts";
+import { type RunAction, reconcileAction, runWithTimeout } from "./run-with-timeout.ts";
 import { nextRunAt } from "./schedule.ts";
-import { FAILED, nextStatus, type RunOutcome, readyChanged, SUCCEEDED } from "./status.ts";
+import { nextStatus, type RunOutcome, readyChanged, SUCCEEDED } from "./status.ts";
 import type { WorkRequest } from "./work-request.ts";
 
 export interface ReconcileDeps {
@@ -40,75 +40,11 @@ export type RunResult =
   /** A scheduled request for an object another run already handled. */
   | { readonly outcome: "not-due" }
   /** Our lease expired and another worker took over and wrote first; its result stands. */
-  | { readonly outcome: "conflict" };
+  | { readonly outcome: "conflict" }
+  /** Deletion was requested and cleanup finished: the object is gone. */
+  | { readonly outcome: "deleted" };
 
 const DEFAULT_LEASE_TTL_MS = 15 * 60_000;
-const DEFAULT_TIMEOUT_MS = 5 * 60_000;
-/** How long an aborted reconciler may take to report its own, more precise, timeout error. */
-const ABORT_GRACE_MS = 1_000;
-
-function describe(error: unknown): RunOutcome & { ok: false } {
-  if (error instanceof ReconcileError) {
-    return {
-      ok: false,
-      reason: error.reason,
-      message: error.message,
-      stalled: error.stalled,
-      ...(error.status ? { status: error.status } : {}),
-    };
-  }
-  if (error instanceof SpecError)
-    return { ok: false, reason: error.reason, message: error.message, stalled: true };
-  const message = error instanceof Error ? error.message : String(error);
-  return { ok: false, reason: FAILED, message, stalled: false };
-}
-
-async function runWithTimeout(
-  object: StoredObject,
-  deps: ReconcileDeps,
-  now: number,
-): Promise<{ outcome: RunOutcome; result?: ReconcileResult }> {
-  const reconciler = deps.registry.get(object.key.kind);
-  if (!reconciler) {
-    return {
-      outcome: {
-        ok: false,
-        reason: "UnsupportedKind",
-        message: `sluice has no reconciler for ${object.key.kind}`,
-        stalled: true,
-      },
-    };
-  }
-  try {
-    const timeout =
-      typeof object.spec.timeout === "string"
-        ? parseDuration(object.spec.timeout, "spec.timeout")
-        : undefined;
-    const timeoutMs = timeout ?? reconciler.defaultTimeoutMs ?? deps.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new ReconcileError(
-          FAILED,
-          `reconciliation timed out after ${Math.round(timeoutMs / 1000)}s`,
-        );
-        controller.abort(error);
-        // A reconciler that honours the signal says what it was doing (which server, which step);
-        // give it a moment to, and report the bare timeout only if it does not answer.
-        timer = setTimeout(() => reject(error), ABORT_GRACE_MS);
-      }, timeoutMs);
-    });
-    const result = await Promise.race([
-      reconciler.reconcile({ object, now, signal: controller.signal }),
-      timedOut,
-    ]).finally(() => clearTimeout(timer));
-    return { outcome: { ok: true, result }, result };
-  } catch (error) {
-    return { outcome: describe(error) };
-  }
-}
-
 function eventsFor(
   object: StoredObject,
   outcome: RunOutcome,
@@ -132,8 +68,9 @@ async function settle(
   request: WorkRequest,
   deps: ReconcileDeps,
   now: number,
+  action: RunAction = reconcileAction,
 ): Promise<RunResult> {
-  const { outcome, result } = await runWithTimeout(object, deps, now);
+  const { outcome, result } = await runWithTimeout(object, deps, now, action);
   const status = nextStatus({
     previous: object.status,
     generation: object.generation,
@@ -178,6 +115,28 @@ async function settle(
   return { outcome: "reconciled", ready: outcome.ok, statusWritten };
 }
 
+/**
+ * A deletion: the kind cleans up (what a suspended object applied is left as it is, as in
+ * Flux), then the object goes. A failed cleanup is status and an event like any failed run, and is retried.
+ */
+async function finalizeAndDelete(
+  object: StoredObject,
+  request: WorkRequest,
+  deps: ReconcileDeps,
+  now: number,
+): Promise<RunResult> {
+  // Kinds with nothing to clean up, unknown kinds and suspended objects go at once.
+  if (object.spec.suspend !== true && deps.registry.get(object.key.kind)?.finalize) {
+    const result = await settle(object, request, deps, now, finalizeAction);
+    if (result.outcome !== "reconciled" || !result.ready) return result;
+  }
+  await deps.state.deleteObject(object.key);
+  await deps.events.publish([
+    { key: object.key, type: "Normal", reason: "Deleted", message: "removed from sluice", timestamp: now },
+  ]);
+  return { outcome: "deleted" };
+}
+
 function isDue(object: StoredObject | undefined, now: number): boolean {
   return object?.dueAt !== undefined && object.dueAt <= now;
 }
@@ -213,6 +172,11 @@ export async function reconcileObject(
   try {
     const object = await deps.state.getObject(request.key);
     if (!object) return { outcome: "gone" };
+    if (deletionRequested(object)) {
+      const result = await finalizeAndDelete(object, request, deps, now);
+      log.info("finalized", { object: formatKey(object.key), ...result });
+      return result;
+    }
     if (object.spec.suspend === true) {
       await deps.state.setDueAt(object.key, undefined);
       return { outcome: "suspended" };

@@ -29,6 +29,12 @@ export interface Reconciler {
   /** The run timeout when the object sets no `spec.timeout` (Flux's sources use 60 s). */
   readonly defaultTimeoutMs?: number;
   reconcile(input: ReconcileInput): Promise<ReconcileResult>;
+  /**
+   * Cleans up what the object owns before it is removed (Flux's finalizers): called instead of
+   * `reconcile` once deletion is requested, retried on failure, the object removed after it
+   * succeeds. Absent: nothing to clean up.
+   */
+  finalize?(input: ReconcileInput): Promise<void>;
 }
 
 /**

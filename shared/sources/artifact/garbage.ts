@@ -43,3 +43,8 @@ export async function collectArtifactGarbage(input: GarbageInput): Promise<Diges
   await Promise.all(deleted.map((d) => input.deps.artifacts.delete(d)));
   return deleted;
 }
+
+/** A source being deleted lets go of all its artifacts; ones another source shares stay. */
+export async function releaseArtifacts(object: StoredObject, deps: SourceDeps): Promise<void> {
+  await collectArtifactGarbage({ object, dropped: [...new Set(referenced(object))], deps });
+}

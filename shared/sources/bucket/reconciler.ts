@@ -6,6 +6,7 @@ import {
   type ReconcileResult,
   type Reconciler,
 } from "../../reconcile/reconciler.ts";
+import { releaseArtifacts } from "../artifact/garbage.ts";
 import {
   artifactOf,
   currentArtifactResult,
@@ -37,6 +38,11 @@ export class BucketReconciler implements Reconciler {
 
   constructor(deps: BucketReconcilerDeps) {
     this.#deps = deps;
+  }
+
+  /** A deleted source's artifacts are removed, unless another source shares them. */
+  async finalize({ object }: ReconcileInput): Promise<void> {
+    await releaseArtifacts(object, this.#deps);
   }
 
   async reconcile({ object, now, signal }: ReconcileInput): Promise<ReconcileResult> {

@@ -13,6 +13,7 @@ import {
   type ReconcileResult,
   type Reconciler,
 } from "../../reconcile/reconciler.ts";
+import { releaseArtifacts } from "../artifact/garbage.ts";
 import { currentArtifactResult, isArtifactCurrent, publishArtifact } from "../artifact/publish.ts";
 import { applyIgnoreRules } from "../ignore-rules.ts";
 import { readSecretRef } from "../secret-ref.ts";
@@ -84,6 +85,11 @@ export class GitRepositoryReconciler implements Reconciler {
   constructor(deps: SourceDeps) {
     this.#deps = deps;
     this.#workspaces = new GitWorkspaces(deps.cacheDir);
+  }
+
+  /** A deleted source's artifacts are removed, unless another source shares them. */
+  async finalize({ object }: ReconcileInput): Promise<void> {
+    await releaseArtifacts(object, this.#deps);
   }
 
   async reconcile(input: ReconcileInput): Promise<ReconcileResult> {

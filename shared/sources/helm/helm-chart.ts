@@ -6,6 +6,7 @@ import {
   type ReconcileResult,
   type Reconciler,
 } from "../../reconcile/reconciler.ts";
+import { releaseArtifacts } from "../artifact/garbage.ts";
 import { currentArtifactResult, isArtifactCurrent, publishArtifact } from "../artifact/publish.ts";
 import { limitsOf, type SourceDeps } from "../source-deps.ts";
 import { resolveSource } from "../source-ref.ts";
@@ -35,6 +36,11 @@ export class HelmChartReconciler implements Reconciler {
 
   constructor(deps: SourceDeps) {
     this.#deps = deps;
+  }
+
+  /** A deleted source's artifacts are removed, unless another source shares them. */
+  async finalize({ object }: ReconcileInput): Promise<void> {
+    await releaseArtifacts(object, this.#deps);
   }
 
   async reconcile({ object, now, signal }: ReconcileInput): Promise<ReconcileResult> {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { StoredObject } from "../../ports/index.ts";
 import type { ReconcileInput, ReconcileResult, Reconciler } from "../../reconcile/reconciler.ts";
 import { ReconcileError } from "../../reconcile/reconciler.ts";
-import { collectArtifactGarbage } from "../artifact/garbage.ts";
+import { collectArtifactGarbage, releaseArtifacts } from "../artifact/garbage.ts";
 import {
   ARTIFACT_IN_STORAGE,
   artifactOf,
@@ -40,6 +40,11 @@ export class HelmRepositoryReconciler implements Reconciler {
 
   constructor(deps: SourceDeps) {
     this.#deps = deps;
+  }
+
+  /** A deleted source's artifacts are removed, unless another source shares them. */
+  async finalize({ object }: ReconcileInput): Promise<void> {
+    await releaseArtifacts(object, this.#deps);
   }
 
   async reconcile({ object, now, signal }: ReconcileInput): Promise<ReconcileResult> {

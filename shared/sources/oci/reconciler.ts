@@ -7,6 +7,7 @@ import {
   type ReconcileResult,
   type Reconciler,
 } from "../../reconcile/reconciler.ts";
+import { releaseArtifacts } from "../artifact/garbage.ts";
 import { currentArtifactResult, isArtifactCurrent, publishArtifact } from "../artifact/publish.ts";
 import { scrubSecrets } from "../redact.ts";
 import { readSecretRef } from "../secret-ref.ts";
@@ -46,6 +47,11 @@ export class OCIRepositoryReconciler implements Reconciler {
 
   constructor(deps: OCIRepositoryDeps) {
     this.#deps = deps;
+  }
+
+  /** A deleted source's artifacts are removed, unless another source shares them. */
+  async finalize({ object }: ReconcileInput): Promise<void> {
+    await releaseArtifacts(object, this.#deps);
   }
 
   async reconcile({ object, now, signal }: ReconcileInput): Promise<ReconcileResult> {

@@ -4,6 +4,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { S3BucketConnector } from "../../../shared/adapters/aws/s3-bucket-connector.ts";
 import { localAdapters } from "../../../shared/adapters/local/runtime.ts";
 import { findCondition } from "../../../shared/api/conditions.ts";
+import { requestDeletion } from "../../../shared/control/commands.ts";
 import type { ObjectKey } from "../../../shared/ports/index.ts";
 import { builtInReconcilers } from "../../../shared/reconcile/kinds.ts";
 import { reconcileObject } from "../../../shared/reconcile/reconcile-object.ts";
@@ -18,7 +19,7 @@ const configMap = (name: string, data: Record<string, string>) =>
     .join("\n")}\n`;
 
 /** GitRepository + Kustomization on the local adapters, the real Git server and the real API server. */
-async function setup() {
+async function setup(extraSpec: Record<string, unknown> = {}) {
   const env = testEnv();
   const dataDir = await tempDir("sluice-kustomization-");
   const adapters = localAdapters({ dataDir, kubeconfig: env.kube.kubeconfig });
@@ -53,6 +54,7 @@ async function setup() {
       path: "./deploy",
       prune: true,
       targetNamespace: namespace,
+      ...extraSpec,
     },
   });
   const poll = async (key: ObjectKey) => {
@@ -71,7 +73,8 @@ async function setup() {
       () => undefined,
     );
   const events = () => adapters.eventLog.list({ key: ks });
-  return { repo, namespace, sync, poll, ks, live, core, events };
+  const remove = () => requestDeletion(adapters, ks);
+  return { repo, namespace, sync, poll, ks, live, core, events, remove };
 }
 
 describe("Kustomization on the real API server", () => {
@@ -153,4 +156,24 @@ describe("Kustomization on the real API server", () => {
     expect(await t.live("c")).toBeUndefined();
     expect((await t.live("a"))?.data).toEqual({ color: "blue" });
   });
+
+  it.each([
+    ["MirrorPrune", true],
+    ["Orphan", false],
+  ] as const)(
+    "on deletion with deletionPolicy %s, deletes what it applied: %s",
+    async (deletionPolicy, deletes) => {
+      const t = await setup({ deletionPolicy });
+      await t.repo.commit({
+        "deploy/ns.yaml": `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${t.namespace}\n`,
+        "deploy/a.yaml": configMap("a", { color: "blue" }),
+      });
+      expect((await t.sync()).ready).toMatchObject({ status: "True" });
+      await t.remove();
+      expect((await t.poll(t.ks)).run).toEqual({ outcome: "deleted" });
+      expect((await t.poll(t.ks)).run).toEqual({ outcome: "gone" });
+      if (deletes) expect(await t.live("a")).toBeUndefined();
+      else expect((await t.live("a"))?.data).toEqual({ color: "blue" });
+    },
+  );
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createApiHandler } from "../../../shared/control/http-api.ts";
+import { reconcileObject } from "../../../shared/reconcile/reconcile-object.ts";
+import { ReconcilerRegistry } from "../../../shared/reconcile/registry.ts";
+import { decodeWorkRequest } from "../../../shared/reconcile/work-request.ts";
 import { localBackend, manualClock } from "../../helpers/backends.ts";
 
 const path = "/v1/objects/GitRepository/flux-system/podinfo";
@@ -19,12 +22,13 @@ spec:
 async function api() {
   const clock = manualClock();
   const backend = await localBackend(clock);
-  return createApiHandler({ ...backend, clock });
+  const deps = { ...backend, clock };
+  return { handle: createApiHandler(deps), deps };
 }
 
 describe("registering objects through the API", () => {
-  it("PUT registers a Flux manifest, a changed spec bumps the generation, DELETE removes it", async () => {
-    const handle = await api();
+  it("PUT registers a Flux manifest, a changed spec bumps the generation, DELETE has the worker remove it", async () => {
+    const { handle, deps } = await api();
     const created = await handle({ method: "PUT", path, query: {}, body: manifest });
     expect(created).toMatchObject({
       status: 200,
@@ -34,7 +38,16 @@ describe("registering objects through the API", () => {
     expect(same.body).toMatchObject({ generation: 1 });
     const changed = await handle({ method: "PUT", path, query: {}, body: manifest.replace("5m", "1m") });
     expect(changed.body).toMatchObject({ generation: 2 });
-    expect(await handle({ method: "DELETE", path, query: {} })).toMatchObject({ status: 200 });
+    const deleting = await handle({ method: "DELETE", path, query: {} });
+    expect(deleting).toMatchObject({ status: 202, body: { deletionRequestedAt: expect.any(String) } });
+    // Marked, not gone: the worker finalizes first. A second DELETE is the same request.
+    expect(await handle({ method: "DELETE", path, query: {} })).toEqual(deleting);
+    const [message] = await deps.queue.receive({ max: 10, visibilityMs: 60_000 });
+    expect(message).toBeDefined();
+    const request = decodeWorkRequest(message?.body ?? "");
+    expect(await reconcileObject(request, "w", { ...deps, registry: new ReconcilerRegistry([]) })).toEqual({
+      outcome: "deleted",
+    });
     expect(await handle({ method: "GET", path, query: {} })).toMatchObject({ status: 404 });
     expect(await handle({ method: "DELETE", path, query: {} })).toMatchObject({ status: 404 });
   });
@@ -59,7 +72,7 @@ describe("registering objects through the API", () => {
       /not valid YAML/,
     ],
   ])("refuses %s with 400 and registers nothing", async (_, body, message) => {
-    const handle = await api();
+    const { handle } = await api();
     const response = await handle({ method: "PUT", path, query: {}, body });
     expect(response.status).toBe(400);
     expect(JSON.stringify(response.body)).toMatch(message);

@@ -2,6 +2,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { localAdapters } from "../../../shared/adapters/local/runtime.ts";
 import type { Digest, StoredObject } from "../../../shared/ports/index.ts";
 import type { ReconcileResult } from "../../../shared/reconcile/reconciler.ts";
+import { releaseArtifacts } from "../../../shared/sources/artifact/garbage.ts";
 import { publishArtifact } from "../../../shared/sources/artifact/publish.ts";
 import { memoryFile } from "../../../shared/sources/source-file.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
@@ -82,5 +83,17 @@ describe("publishArtifact", () => {
     for (const n of [2, 3]) app = (await publish(app, `main@sha1:${n}`, `v${n}`)).object;
     const digest = digestOf(shared.result);
     expect(await adapters.artifacts.stat(digest)).toBeDefined();
+  });
+
+  it("releases every artifact of a deleted source except the ones another source shares", async () => {
+    const { adapters, put, publish } = await setup();
+    const app = (await publish(await put("app"), "main@sha1:1", "shared")).object;
+    const twin = (await publish(await put("twin"), "main@sha1:1", "shared")).object;
+    const solo = (await publish(app, "main@sha1:2", "solo")).object;
+    const [own, shared] = (solo.status?.retainedArtifacts ?? []) as Digest[];
+    await releaseArtifacts(solo, { ...adapters });
+    expect(await adapters.artifacts.stat(own as Digest)).toBeUndefined();
+    expect(await adapters.artifacts.stat(shared as Digest)).toBeDefined();
+    expect(twin.status?.artifact).toMatchObject({ digest: shared });
   });
 });
