@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { startProcess } from "./process.ts";
 import type { Running } from "./running.ts";
 import { waitUntilReady } from "./wait.ts";
@@ -16,12 +17,15 @@ export interface MotoOptions {
   readonly port: number;
 }
 
+const ATOMIC_DYNAMODB_SERVER = fileURLToPath(new URL("./moto_atomic_dynamodb.py", import.meta.url));
+
 /** moto in server mode: S3, DynamoDB, SQS, SNS, EventBridge, Secrets Manager on one port. */
 export async function startMoto(options: MotoOptions): Promise<Running<MotoInfo>> {
   const proc = startProcess({
     name: "moto",
     command: options.motoPython,
-    args: ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(options.port)],
+    // moto.server, with DynamoDB requests made atomic as they are in AWS (see the script).
+    args: [ATOMIC_DYNAMODB_SERVER, "-H", "127.0.0.1", "-p", String(options.port)],
     logDir: options.dir,
     // moto must never reach for real credentials or a real account.
     env: {
