@@ -40,6 +40,8 @@ export const handler = withObservability(
       // A lease must outlive this invocation but not by much: if Lambda kills it at its timeout,
       // the object is free again shortly after, not a quarter of an hour later.
       leaseTtlMs: context.getRemainingTimeInMillis() + 30_000,
+      // What is left of the invocation, less time to write status and answer SQS.
+      remainingMs: () => context.getRemainingTimeInMillis() - 10_000,
       logger: tools.logger,
     });
     tools.metrics.addMetric("MessagesProcessed", "Count", event.Records.length);

@@ -10,6 +10,7 @@ import { ClusterClient } from "../apply/cluster-client.ts";
 import { describeHealthFailures, waitForHealthy } from "../apply/health-wait.ts";
 import { type InventoryEntry, inventoryOf, refFromInventory } from "../apply/inventory.ts";
 import { pruneObjects } from "../apply/prune.ts";
+import { waitForTermination } from "../apply/termination-wait.ts";
 import type { ClusterConnector, StoredObject } from "../ports/index.ts";
 import {
   ReconcileError,
@@ -24,6 +25,7 @@ import { renderKustomization } from "../render/render-kustomization.ts";
 import type { Tools } from "../runtime/tools.ts";
 import { limitsOf, type SourceDeps } from "../sources/source-deps.ts";
 import { readSourceFiles, resolveSource } from "../sources/source-ref.ts";
+import { connectTarget } from "./cluster-target.ts";
 import { clusterVariables } from "./cluster-variables.ts";
 import { checkDependencies } from "./depends-on.ts";
 import { type KustomizationSpec, readKustomizationSpec } from "./spec.ts";
@@ -34,7 +36,9 @@ export interface KustomizationDeps extends SourceDeps {
   readonly tools: () => Promise<Tools>;
 }
 
-const DEFAULT_HEALTH_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+/** Left between the end of a health wait and the run's deadline, to report and write status. */
+const REPORT_MARGIN_MS = 2_000;
 
 /** Flux's owner labels: they say which Kustomization applied an object, and guard prune. */
 function ownerLabels(object: StoredObject): Record<string, string> {
@@ -75,6 +79,8 @@ async function withWorkDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
  */
 export class KustomizationReconciler implements Reconciler {
   readonly kind = "Kustomization";
+  /** Flux: spec.timeout defaults to the interval. */
+  readonly defaultTimeoutMs = (object: StoredObject) => kustomizationTimeoutMs(object);
   readonly #deps: KustomizationDeps;
 
   constructor(deps: KustomizationDeps) {
@@ -82,13 +88,14 @@ export class KustomizationReconciler implements Reconciler {
   }
 
   async reconcile(input: ReconcileInput): Promise<ReconcileResult> {
-    const { object, signal } = input;
+    const { object, signal, deadline } = input;
     const spec = readKustomizationSpec(object);
     await checkDependencies(object, spec.dependsOn, this.#deps.state);
     const { artifact } = await resolveSource(spec.source, this.#deps);
     const revision = artifact.revision;
     try {
-      return await this.#sync(object, spec, revision, await readSourceFiles(artifact, this.#deps), signal);
+      const files = await readSourceFiles(artifact, this.#deps);
+      return await this.#sync(object, spec, revision, files, { signal, deadline });
     } catch (error) {
       // Whatever failed, the attempt is on record; inventory and lastAppliedRevision stay as they were.
       const attempted = { lastAttemptedRevision: revision };
@@ -107,10 +114,11 @@ export class KustomizationReconciler implements Reconciler {
 
   /**
    * Flux's deletionPolicy when the Kustomization is removed: MirrorPrune deletes what it applied
-   * if `prune` is on, Delete (and WaitForTermination, which sluice does not wait out) always,
-   * Orphan never. Owner labels guard the deletions, as in prune.
+   * if `prune` is on, Delete always, WaitForTermination always and then waits until the objects
+   * are gone (finalizers released) within the timeout, Orphan never. Owner labels guard the
+   * deletions, as in prune.
    */
-  async finalize({ object, signal }: ReconcileInput): Promise<void> {
+  async finalize({ object, signal, deadline }: ReconcileInput): Promise<void> {
     const inventory = previousInventory(object);
     if (inventory.length === 0) return;
     let spec: KustomizationSpec;
@@ -125,10 +133,16 @@ export class KustomizationReconciler implements Reconciler {
       spec.deletionPolicy === "WaitForTermination" ||
       (spec.deletionPolicy === "MirrorPrune" && spec.prune);
     if (!deletes) return;
-    const kc = await this.#deps.clusters.connect(spec.target);
+    const kc = await connectTarget(spec.target, this.#deps);
     const client = new ClusterClient(kc, spec.impersonate ? { impersonate: spec.impersonate } : {});
     try {
-      await pruneObjects(client, inventory, [], { signal, ownerLabels: ownerLabels(object) });
+      const deleted = await pruneObjects(client, inventory, [], { signal, ownerLabels: ownerLabels(object) });
+      if (spec.deletionPolicy === "WaitForTermination")
+        await waitForTermination(
+          client,
+          deleted.flatMap((e) => (e.action === "deleted" && e.object ? [e.object] : [])),
+          { timeoutMs: reportableWaitMs(object, deadline), signal },
+        );
     } finally {
       client.close();
     }
@@ -161,9 +175,10 @@ export class KustomizationReconciler implements Reconciler {
     spec: KustomizationSpec,
     revision: string,
     files: Awaited<ReturnType<typeof readSourceFiles>>,
-    signal: AbortSignal,
+    run: { signal: AbortSignal; deadline: number | undefined },
   ): Promise<ReconcileResult> {
-    const kc = await this.#deps.clusters.connect(spec.target);
+    const { signal } = run;
+    const kc = await connectTarget(spec.target, this.#deps);
     const owner = ownerLabels(object);
     const objects = withLabels(await this.#render(object, spec, files, kc, signal), owner);
     const inventory = inventoryOf(objects);
@@ -185,7 +200,8 @@ export class KustomizationReconciler implements Reconciler {
     };
     const checks = spec.wait ? inventory.map(refFromInventory) : spec.healthChecks;
     if (checks.length > 0) {
-      const report = await waitForHealthy(kc, checks, { timeoutMs: healthTimeoutMs(object), signal });
+      const timeoutMs = reportableWaitMs(object, run.deadline);
+      const report = await waitForHealthy(kc, checks, { timeoutMs, signal });
       if (!report.healthy)
         throw new ReconcileError("HealthCheckFailed", `health check ${describeHealthFailures(report)}`, {
           status,
@@ -213,10 +229,20 @@ function changeEvent(object: StoredObject, changes: readonly ChangeSetEntry[], r
   };
 }
 
-/** Flux bounds health checks by spec.timeout, which defaults to the interval. */
-function healthTimeoutMs(object: StoredObject): number {
+/**
+ * How long a wait (health, termination) may last: the Kustomization's timeout, ending just
+ * before the run's deadline so a slow rollout is reported as the failure it is, naming the
+ * objects, and not as a bare timeout.
+ */
+function reportableWaitMs(object: StoredObject, deadline: number | undefined): number {
+  const left = deadline === undefined ? Infinity : deadline - Date.now() - REPORT_MARGIN_MS;
+  return Math.max(0, Math.min(kustomizationTimeoutMs(object), left));
+}
+
+/** Flux bounds a run and its health checks by spec.timeout, which defaults to the interval. */
+function kustomizationTimeoutMs(object: StoredObject): number {
   const timeout = optionalString(object.spec, "timeout");
   const interval = optionalString(object.spec, "interval");
   if (timeout) return parseDuration(timeout, "spec.timeout");
-  return interval ? parseDuration(interval, "spec.interval") : DEFAULT_HEALTH_TIMEOUT_MS;
+  return interval ? parseDuration(interval, "spec.interval") : DEFAULT_TIMEOUT_MS;
 }

@@ -13,22 +13,19 @@ import { deletionRequested, finalizeAction } from "./deletion.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import type { ReconcileResult } from "./reconciler.ts";
 import type { ReconcilerRegistry } from "./registry.ts";
-import { type RunAction, reconcileAction, runWithTimeout } from "./run-with-timeout.ts";
+import { type RunAction, reconcileAction, runWithTimeout, type TimedRunDeps } from "./run-with-timeout.ts";
 import { nextRunAt } from "./schedule.ts";
 import { nextStatus, type RunOutcome, readyChanged, SUCCEEDED } from "./status.ts";
 import type { WorkRequest } from "./work-request.ts";
 
-export interface ReconcileDeps {
+export interface ReconcileDeps extends TimedRunDeps {
   readonly state: StateStore;
   readonly events: EventSink;
-  readonly registry: ReconcilerRegistry;
   readonly clock: Clock;
   readonly random?: () => number;
   readonly logger?: Logger;
   /** How long a worker may hold an object; must outlast the longest run. Default 15 min. */
   readonly leaseTtlMs?: number;
-  /** Run timeout when the object has no `spec.timeout`. Default 5 min. */
-  readonly defaultTimeoutMs?: number;
 }
 
 export type RunResult =
@@ -45,6 +42,8 @@ export type RunResult =
   | { readonly outcome: "deleted" };
 
 const DEFAULT_LEASE_TTL_MS = 15 * 60_000;
+/** Time kept between a run's end and its lease's expiry, to write status and release. */
+const LEASE_MARGIN_MS = 30_000;
 function eventsFor(
   object: StoredObject,
   outcome: RunOutcome,
@@ -169,11 +168,18 @@ export async function reconcileObject(
     throw error;
   }
   if (!lease) return { outcome: "busy" };
+  const held = lease;
+  // A run may not outlive its lease, or another worker could start on the object meanwhile.
+  const runDeps: ReconcileDeps = {
+    ...deps,
+    remainingMs: () =>
+      Math.min(held.expiresAt - LEASE_MARGIN_MS - deps.clock.now(), deps.remainingMs?.() ?? Infinity),
+  };
   try {
     const object = await deps.state.getObject(request.key);
     if (!object) return { outcome: "gone" };
     if (deletionRequested(object)) {
-      const result = await finalizeAndDelete(object, request, deps, now);
+      const result = await finalizeAndDelete(object, request, runDeps, now);
       log.info("finalized", { object: formatKey(object.key), ...result });
       return result;
     }
@@ -182,7 +188,7 @@ export async function reconcileObject(
       return { outcome: "suspended" };
     }
     if (request.reason === "due" && !isDue(object, now)) return { outcome: "not-due" };
-    const result = await settle(object, request, deps, now);
+    const result = await settle(object, request, runDeps, now);
     log.info("reconciled", { object: formatKey(object.key), reason: request.reason, ...result });
     return result;
   } finally {

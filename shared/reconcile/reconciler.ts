@@ -7,6 +7,8 @@ export interface ReconcileInput {
   readonly now: number;
   /** Aborted when the run's timeout passes; long operations must give up when it fires. */
   readonly signal: AbortSignal;
+  /** Epoch ms when `signal` fires: waits that want to report their own failure end before it. */
+  readonly deadline?: number;
 }
 
 export interface ReconcileResult {
@@ -26,8 +28,11 @@ export interface ReconcileResult {
 /** One kind's logic: make the world match `object.spec`, report what happened. */
 export interface Reconciler {
   readonly kind: string;
-  /** The run timeout when the object sets no `spec.timeout` (Flux's sources use 60 s). */
-  readonly defaultTimeoutMs?: number;
+  /**
+   * The run timeout when the object sets no `spec.timeout`: fixed (Flux's sources use 60 s) or
+   * derived from the object (a Kustomization's is its interval).
+   */
+  readonly defaultTimeoutMs?: number | ((object: StoredObject) => number | undefined);
   reconcile(input: ReconcileInput): Promise<ReconcileResult>;
   /**
    * Cleans up what the object owns before it is removed (Flux's finalizers): called instead of

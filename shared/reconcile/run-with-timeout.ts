@@ -18,6 +18,25 @@ export interface TimedRunDeps {
   readonly registry: ReconcilerRegistry;
   /** Run timeout when neither the object nor its kind sets one. Default 5 min. */
   readonly defaultTimeoutMs?: number;
+  /**
+   * How long this process may still run (on Lambda, the invocation's time left less a margin to
+   * write status): no run is given more, so it ends with its own timeout error instead of being
+   * killed mid-write.
+   */
+  readonly remainingMs?: () => number;
+}
+
+/** The run's budget: spec.timeout, else the kind's, else the default; never more than is left. */
+export function runTimeoutMs(object: StoredObject, reconciler: Reconciler, deps: TimedRunDeps): number {
+  const own =
+    typeof object.spec.timeout === "string" ? parseDuration(object.spec.timeout, "spec.timeout") : undefined;
+  const kind =
+    typeof reconciler.defaultTimeoutMs === "function"
+      ? reconciler.defaultTimeoutMs(object)
+      : reconciler.defaultTimeoutMs;
+  const wanted = own ?? kind ?? deps.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // Even a nearly spent budget gets a second: enough to fail with a clear message.
+  return deps.remainingMs ? Math.min(wanted, Math.max(1_000, deps.remainingMs())) : wanted;
 }
 
 function describe(error: unknown): RunOutcome & { ok: false } {
@@ -58,11 +77,7 @@ export async function runWithTimeout(
     };
   }
   try {
-    const timeout =
-      typeof object.spec.timeout === "string"
-        ? parseDuration(object.spec.timeout, "spec.timeout")
-        : undefined;
-    const timeoutMs = timeout ?? reconciler.defaultTimeoutMs ?? deps.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = runTimeoutMs(object, reconciler, deps);
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
@@ -78,7 +93,7 @@ export async function runWithTimeout(
       }, timeoutMs);
     });
     const result = await Promise.race([
-      action(reconciler, { object, now, signal: controller.signal }),
+      action(reconciler, { object, now, signal: controller.signal, deadline: Date.now() + timeoutMs }),
       timedOut,
     ]).finally(() => clearTimeout(timer));
     return { outcome: { ok: true, result }, result };
