@@ -176,4 +176,35 @@ describe("Kustomization on the real API server", () => {
       else expect((await t.live("a"))?.data).toEqual({ color: "blue" });
     },
   );
+
+  it("with deletionPolicy WaitForTermination, stays until what it deleted is gone", async () => {
+    const t = await setup({ deletionPolicy: "WaitForTermination", timeout: "4s" });
+    // Made here, not by the Kustomization: this API server runs no namespace controller, so a
+    // deleted Namespace would stay Terminating for ever.
+    await t.core.createNamespace({ body: { metadata: { name: t.namespace } } });
+    await t.repo.commit({
+      // A finalizer nobody releases until the test does: the object lingers, Terminating.
+      "deploy/a.yaml": configMap("a", { color: "blue" }).replace(
+        "metadata:\n",
+        "metadata:\n  finalizers: [example.com/hold]\n",
+      ),
+    });
+    expect((await t.sync()).ready).toMatchObject({ status: "True" });
+    await t.remove();
+    const held = await t.poll(t.ks);
+    expect(held.run).toMatchObject({ outcome: "reconciled", ready: false });
+    expect(held.ready).toMatchObject({
+      reason: "TerminationFailed",
+      message: expect.stringContaining(`ConfigMap/${t.namespace}/a`),
+    });
+    expect((await t.live("a"))?.metadata?.deletionTimestamp).toBeDefined();
+
+    await t.core.patchNamespacedConfigMap({
+      name: "a",
+      namespace: t.namespace,
+      body: [{ op: "remove", path: "/metadata/finalizers" }],
+    });
+    expect((await t.poll(t.ks)).run).toEqual({ outcome: "deleted" });
+    expect(await t.live("a")).toBeUndefined();
+  });
 });
