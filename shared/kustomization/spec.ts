@@ -6,9 +6,10 @@ import {
   optionalString,
   requiredString,
 } from "../api/spec-fields.ts";
-import type { ClusterTarget, ObjectKey, StoredObject } from "../ports/index.ts";
+import type { ObjectKey, StoredObject } from "../ports/index.ts";
 import { ReconcileError } from "../reconcile/reconciler.ts";
 import { sourceRefKey } from "../sources/source-ref.ts";
+import type { KustomizationTarget } from "./cluster-target.ts";
 
 /** A reference to an object in the cluster, as healthChecks name them. */
 export interface HealthCheckRef {
@@ -29,7 +30,7 @@ export interface KustomizationSpec {
   readonly force: boolean;
   readonly healthChecks: readonly HealthCheckRef[];
   readonly dependsOn: readonly ObjectKey[];
-  readonly target: ClusterTarget;
+  readonly target: KustomizationTarget;
   /** `system:serviceaccount:<namespace>:<name>` to impersonate for the apply, when set. */
   readonly impersonate: string | undefined;
   readonly deletionPolicy: DeletionPolicy;
@@ -49,17 +50,23 @@ function listOf(spec: Readonly<Record<string, unknown>>, name: string): Readonly
   });
 }
 
-function targetOf(object: StoredObject): ClusterTarget {
+function targetOf(object: StoredObject): KustomizationTarget {
   const kubeConfig = optionalObject(object.spec, "kubeConfig");
   if (!kubeConfig) return { type: "default" };
-  if (optionalObject(kubeConfig, "configMapRef", "spec.kubeConfig.configMapRef"))
-    throw unsupported(
-      "spec.kubeConfig.configMapRef",
-      "give the cluster's kubeconfig in spec.kubeConfig.secretRef",
-    );
+  const configMapRef = optionalObject(kubeConfig, "configMapRef", "spec.kubeConfig.configMapRef");
+  if (configMapRef)
+    return {
+      type: "configMap",
+      ref: {
+        namespace: object.key.namespace,
+        name: requiredString(configMapRef, "name", "spec.kubeConfig.configMapRef.name"),
+      },
+    };
   const secretRef = optionalObject(kubeConfig, "secretRef", "spec.kubeConfig.secretRef");
   if (!secretRef)
-    throw new ReconcileError("InvalidSpec", "spec.kubeConfig needs a secretRef", { stalled: true });
+    throw new ReconcileError("InvalidSpec", "spec.kubeConfig needs a secretRef or a configMapRef", {
+      stalled: true,
+    });
   return {
     type: "kubeconfig",
     secretRef: {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { resolveTarget } from "../../../shared/kustomization/cluster-target.ts";
+import { type KustomizationDeps, KustomizationReconciler } from "../../../shared/kustomization/reconciler.ts";
 import { readKustomizationSpec } from "../../../shared/kustomization/spec.ts";
 import type { StoredObject } from "../../../shared/ports/index.ts";
 
@@ -62,11 +64,54 @@ describe("readKustomizationSpec", () => {
     [{ decryption: { provider: "sops" } }, /spec.decryption is not supported yet/],
     [{ sourceRef: { kind: "HelmRepository", name: "x" } }, /spec.sourceRef.kind must be one of/],
     [{ sourceRef: undefined }, /spec.sourceRef is required/],
-    [{ kubeConfig: { configMapRef: { name: "eks" } } }, /configMapRef is not supported yet/],
+    [{ kubeConfig: {} }, /needs a secretRef or a configMapRef/],
   ])("stalls on %j", (spec, message) => {
     expect(() => readKustomizationSpec(kustomization(spec))).toThrow(message);
     expect(() => readKustomizationSpec(kustomization(spec))).toThrow(
       expect.objectContaining({ stalled: true }),
     );
+  });
+});
+
+describe("Flux's workload-identity target (spec.kubeConfig.configMapRef)", () => {
+  const target = () =>
+    readKustomizationSpec(kustomization({ kubeConfig: { configMapRef: { name: "prod" } } })).target;
+  const store = (data: Record<string, string> | undefined) => ({ get: async () => data });
+
+  it("reaches the EKS cluster its ARN names, in the ARN's region", async () => {
+    expect(target()).toEqual({ type: "configMap", ref: { namespace: "flux-system", name: "prod" } });
+    const resolved = await resolveTarget(
+      target(),
+      store({ provider: "aws", cluster: "arn:aws:eks:eu-west-1:123456789012:cluster/prod-blue" }),
+    );
+    expect(resolved).toEqual({ type: "eks", region: "eu-west-1", clusterName: "prod-blue" });
+  });
+
+  it.each([
+    [{ provider: "azure", cluster: "x" }, /provider 'azure' is not supported/],
+    [{ provider: "aws", cluster: "prod-blue" }, /must be the EKS cluster's ARN/],
+    [
+      { provider: "aws", cluster: "arn:aws:eks:eu-west-1:123456789012:cluster/p", address: "https://x" },
+      /address and ca.crt are not supported/,
+    ],
+  ])("stalls on %j with the reason", async (data, message) => {
+    await expect(resolveTarget(target(), store(data))).rejects.toThrow(message);
+    await expect(resolveTarget(target(), store(data))).rejects.toMatchObject({ stalled: true });
+  });
+
+  it("retries a map not there yet, naming it", async () => {
+    await expect(resolveTarget(target(), store(undefined))).rejects.toMatchObject({
+      reason: "KubeConfigNotFound",
+      stalled: false,
+      message: expect.stringContaining("flux-system/prod"),
+    });
+  });
+});
+
+describe("Kustomization run timeout", () => {
+  const reconciler = new KustomizationReconciler({} as KustomizationDeps);
+  it("defaults to the interval, as Flux's spec.timeout does", () => {
+    expect(reconciler.defaultTimeoutMs(kustomization({ interval: "10m" }))).toBe(600_000);
+    expect(reconciler.defaultTimeoutMs(kustomization({ interval: "10m", timeout: "2m" }))).toBe(120_000);
   });
 });
