@@ -8,6 +8,7 @@ import {
 } from "../ports/index.ts";
 import { DELETION_ANNOTATION } from "../reconcile/deletion.ts";
 import { encodeWorkRequest } from "../reconcile/work-request.ts";
+import { isRootObject } from "./root-config.ts";
 
 export interface CommandDeps {
   readonly state: StateStore;
@@ -15,11 +16,13 @@ export interface CommandDeps {
   readonly clock: Clock;
 }
 
+export type CommandErrorReason = "Suspended" | "RootObject";
+
 /** What a user may not do to an object in its current state (reconcile a suspended one, say). */
 export class CommandError extends Error {
-  readonly reason: "Suspended";
+  readonly reason: CommandErrorReason;
 
-  constructor(reason: "Suspended", message: string) {
+  constructor(reason: CommandErrorReason, message: string) {
     super(message);
     this.name = "CommandError";
     this.reason = reason;
@@ -77,6 +80,11 @@ export async function setSuspended(deps: CommandDeps, key: ObjectKey, suspended:
  */
 export async function requestDeletion(deps: CommandDeps, key: ObjectKey): Promise<{ requestedAt: string }> {
   const object = await mustGet(deps.state, key);
+  if (isRootObject(object))
+    throw new CommandError(
+      "RootObject",
+      `${formatKey(key)} is the root of this deployment's configuration and cannot be deleted; change the root parameters or uninstall sluice`,
+    );
   const requestedAt =
     object.metadata.annotations?.[DELETION_ANNOTATION] ?? new Date(deps.clock.now()).toISOString();
   await deps.state.putObject({

@@ -1,5 +1,6 @@
+import { isDeepStrictEqual } from "node:util";
 import { parse } from "yaml";
-import type { ObjectKey, PutObjectInput } from "../ports/index.ts";
+import type { ObjectKey, PutObjectInput, StoredObject } from "../ports/index.ts";
 
 /** A manifest that cannot be registered as written; the message names the field. */
 export class ManifestError extends Error {
@@ -38,6 +39,14 @@ export function parseManifest(body: string, key: ObjectKey): PutObjectInput {
   } catch (error) {
     throw new ManifestError(`the manifest is not valid YAML or JSON: ${(error as Error).message}`);
   }
+  return manifestInput(parsed, key);
+}
+
+/**
+ * Checks one parsed toolkit object for registration under `key`: what the API takes from a
+ * request body and a Kustomization from its rendered output.
+ */
+export function manifestInput(parsed: unknown, key: ObjectKey): PutObjectInput {
   const manifest = record(parsed, "the manifest");
   const { apiVersion, kind } = manifest;
   if (typeof apiVersion !== "string" || !apiVersion.includes("/"))
@@ -64,4 +73,13 @@ export function parseManifest(body: string, key: ObjectKey): PutObjectInput {
     metadata: { ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) },
     spec: record(manifest.spec ?? {}, "spec"),
   };
+}
+
+/** Whether registering `input` would change nothing: then it is not written at all. */
+export function sameDesiredState(stored: StoredObject, input: PutObjectInput): boolean {
+  return (
+    stored.apiVersion === input.apiVersion &&
+    isDeepStrictEqual(stored.metadata, input.metadata) &&
+    isDeepStrictEqual(stored.spec, input.spec)
+  );
 }

@@ -11,6 +11,7 @@ import { describeHealthFailures, waitForHealthy } from "../apply/health-wait.ts"
 import { type InventoryEntry, inventoryOf, refFromInventory } from "../apply/inventory.ts";
 import { pruneObjects } from "../apply/prune.ts";
 import { waitForTermination } from "../apply/termination-wait.ts";
+import type { CommandDeps } from "../control/commands.ts";
 import type { ClusterConnector, StoredObject } from "../ports/index.ts";
 import {
   ReconcileError,
@@ -28,9 +29,13 @@ import { readSourceFiles, resolveSource } from "../sources/source-ref.ts";
 import { connectTarget } from "./cluster-target.ts";
 import { clusterVariables } from "./cluster-variables.ts";
 import { checkDependencies } from "./depends-on.ts";
+import { pruneStale } from "./prune-stale.ts";
+import { registerToolkitObjects } from "./register-toolkit.ts";
 import { type KustomizationSpec, readKustomizationSpec } from "./spec.ts";
+import { splitRendered } from "./toolkit-objects.ts";
 
-export interface KustomizationDeps extends SourceDeps {
+/** The queue and clock register toolkit objects as the API would (CommandDeps). */
+export interface KustomizationDeps extends SourceDeps, CommandDeps {
   readonly clusters: ClusterConnector;
   /** kubectl, whose built-in kustomize renders: the Lambda layer's binary, found on first use. */
   readonly tools: () => Promise<Tools>;
@@ -104,6 +109,7 @@ export class KustomizationReconciler implements Reconciler {
           stalled: error.stalled,
           cause: error,
           status: { ...attempted, ...error.status },
+          events: error.events,
         });
       throw new ReconcileError("ReconciliationFailed", (error as Error).message ?? String(error), {
         cause: error,
@@ -180,17 +186,24 @@ export class KustomizationReconciler implements Reconciler {
     const { signal } = run;
     const kc = await connectTarget(spec.target, this.#deps);
     const owner = ownerLabels(object);
-    const objects = withLabels(await this.#render(object, spec, files, kc, signal), owner);
-    const inventory = inventoryOf(objects);
+    const parts = splitRendered(withLabels(await this.#render(object, spec, files, kc, signal), owner));
+    const inventory = inventoryOf([...parts.cluster, ...parts.toolkit]);
     const client = new ClusterClient(kc, spec.impersonate ? { impersonate: spec.impersonate } : {});
     let changes: ChangeSetEntry[];
+    let invalid: string[];
     try {
-      const applied = await applyObjects(client, objects, { force: spec.force, signal });
-      // Only after a complete apply: a failed or partial run never prunes.
+      const applied = await applyObjects(client, parts.cluster, { force: spec.force, signal });
+      const registered = await registerToolkitObjects(parts.toolkit, this.#deps, { ownerLabels: owner });
+      invalid = registered.failures;
+      // Only after a complete apply: a failed or partial run never prunes. Objects that could not
+      // be registered are still in the inventory, so what they were stays.
       const pruned = spec.prune
-        ? await pruneObjects(client, previousInventory(object), inventory, { signal, ownerLabels: owner })
+        ? await pruneStale(client, this.#deps, previousInventory(object), inventory, {
+            signal,
+            ownerLabels: owner,
+          })
         : [];
-      changes = [...applied, ...pruned].filter(isChange);
+      changes = [...applied, ...registered.changes, ...pruned].filter(isChange);
     } finally {
       client.close();
     }
@@ -198,7 +211,18 @@ export class KustomizationReconciler implements Reconciler {
       inventory: { entries: inventory },
       lastAttemptedRevision: revision,
     };
-    const checks = spec.wait ? inventory.map(refFromInventory) : spec.healthChecks;
+    const news = [
+      ...(changes.length > 0 ? [changeEvent(object, changes, revision)] : []),
+      ...installationEvent(object, parts.installation, revision),
+    ];
+    if (invalid.length > 0)
+      throw new ReconcileError(
+        "ReconciliationFailed",
+        `applied the rest, but these objects are invalid and were not registered: ${invalid.join("; ")}`,
+        { status, events: news },
+      );
+    // Health is read in the cluster: toolkit objects are not there (their Ready is their own).
+    const checks = spec.wait ? inventoryOf(parts.cluster).map(refFromInventory) : spec.healthChecks;
     if (checks.length > 0) {
       const timeoutMs = reportableWaitMs(object, run.deadline);
       const report = await waitForHealthy(kc, checks, { timeoutMs, signal });
@@ -210,7 +234,7 @@ export class KustomizationReconciler implements Reconciler {
     return {
       message: `Applied revision: ${revision}`,
       status: { ...status, lastAppliedRevision: revision },
-      events: changes.length > 0 ? [changeEvent(object, changes, revision)] : [],
+      events: news,
     };
   }
 }
@@ -237,6 +261,22 @@ function changeEvent(object: StoredObject, changes: readonly ChangeSetEntry[], r
 function reportableWaitMs(object: StoredObject, deadline: number | undefined): number {
   const left = deadline === undefined ? Infinity : deadline - Date.now() - REPORT_MARGIN_MS;
   return Math.max(0, Math.min(kustomizationTimeoutMs(object), left));
+}
+
+/**
+ * Flux's own controllers in the repository (gotk-components.yaml) are not applied: sluice does
+ * their work. Said once per revision, so a steady run stays silent.
+ */
+function installationEvent(object: StoredObject, skipped: readonly KubeObject[], revision: string) {
+  if (skipped.length === 0 || object.status?.lastAttemptedRevision === revision) return [];
+  return [
+    {
+      type: "Normal" as const,
+      reason: "FluxInstallationSkipped",
+      message: `skipped ${skipped.length} objects of Flux's own installation (gotk-components): sluice runs the toolkit itself`,
+      revision,
+    },
+  ];
 }
 
 /** Flux bounds a run and its health checks by spec.timeout, which defaults to the interval. */

@@ -52,7 +52,7 @@ function eventsFor(
   now: number,
 ): ReconcileEvent[] {
   const base = { key: object.key, timestamp: now };
-  const own = (result?.events ?? []).map((e) => ({ ...base, ...e }));
+  const own = ((outcome.ok ? result?.events : outcome.events) ?? []).map((e) => ({ ...base, ...e }));
   if (!changed) return own;
   if (!outcome.ok)
     return [...own, { ...base, type: "Warning", reason: outcome.reason, message: outcome.message }];

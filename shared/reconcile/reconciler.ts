@@ -52,16 +52,24 @@ export class ReconcileError extends Error {
   readonly stalled: boolean;
   /** Status fields a failed run still records (Flux's lastAttemptedRevision, say); the rest is kept. */
   readonly status: Readonly<Record<string, unknown>> | undefined;
+  /** What the run did change before it failed, reported beside the failure. */
+  readonly events: ReconcileResult["events"];
 
   constructor(
     reason: string,
     message: string,
-    options: { stalled?: boolean; cause?: unknown; status?: Readonly<Record<string, unknown>> } = {},
+    options: {
+      stalled?: boolean;
+      cause?: unknown;
+      status?: Readonly<Record<string, unknown>>;
+      events?: ReconcileResult["events"];
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "ReconcileError";
     this.reason = reason;
     this.stalled = options.stalled ?? false;
     this.status = options.status;
+    this.events = options.events;
   }
 }

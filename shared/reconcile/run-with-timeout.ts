@@ -47,6 +47,7 @@ function describe(error: unknown): RunOutcome & { ok: false } {
       message: error.message,
       stalled: error.stalled,
       ...(error.status ? { status: error.status } : {}),
+      ...(error.events ? { events: error.events } : {}),
     };
   }
   if (error instanceof SpecError)

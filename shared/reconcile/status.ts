@@ -19,6 +19,8 @@ export type RunOutcome =
       readonly stalled: boolean;
       /** Fields a failed run still records; everything else of the previous status is kept. */
       readonly status?: Readonly<Record<string, unknown>>;
+      /** What the run changed before it failed. */
+      readonly events?: ReconcileResult["events"];
     };
 
 export interface NextStatusInput {

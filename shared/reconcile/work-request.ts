@@ -1,9 +1,9 @@
 import { type ObjectKey, parseKey } from "../ports/index.ts";
 
 /** Why an object was put on the queue; only `due` runs are skipped when no longer due. */
-export type WorkReason = "due" | "manual" | "webhook" | "artifact" | "dependency";
+export type WorkReason = "due" | "manual" | "webhook" | "artifact" | "dependency" | "config";
 
-const REASONS: readonly WorkReason[] = ["due", "manual", "webhook", "artifact", "dependency"];
+const REASONS: readonly WorkReason[] = ["due", "manual", "webhook", "artifact", "dependency", "config"];
 
 /** The body of a work queue message: which object to reconcile, and why. */
 export interface WorkRequest {

@@ -1,0 +1,112 @@
+import type { ChangeSetEntry } from "../apply/change-set.ts";
+import type { ObjectRef } from "../apply/object-ref.ts";
+import { type CommandDeps, requestDeletion } from "../control/commands.ts";
+import { ManifestError, manifestInput, sameDesiredState } from "../control/manifest.ts";
+import { isRootObject } from "../control/root-config.ts";
+import { formatKey, type ObjectKey, type PutObjectInput, type StoredObject } from "../ports/index.ts";
+import { deletionRequested } from "../reconcile/deletion.ts";
+import { encodeWorkRequest } from "../reconcile/work-request.ts";
+import { type KubeObject, objectSubject } from "../render/kube-object.ts";
+
+export interface RegistrationOptions {
+  /** Labels naming the Kustomization that registers: set on every object, required to remove one. */
+  readonly ownerLabels: Readonly<Record<string, string>>;
+}
+
+export interface RegistrationResult {
+  readonly changes: ChangeSetEntry[];
+  /** One line per object that could not be registered, naming it and why; the rest went ahead. */
+  readonly failures: string[];
+}
+
+/** Objects without a namespace land where kubectl would put them. */
+function keyOf(object: KubeObject): ObjectKey {
+  return { kind: object.kind, namespace: object.metadata.namespace ?? "default", name: object.metadata.name };
+}
+
+function ownedBy(object: StoredObject, owner: Readonly<Record<string, string>>): boolean {
+  return Object.entries(owner).every(([k, v]) => object.metadata.labels?.[k] === v);
+}
+
+function entry(object: KubeObject | ObjectRef, action: ChangeSetEntry["action"]): ChangeSetEntry {
+  const subject =
+    "metadata" in object
+      ? objectSubject(object)
+      : objectSubject({ kind: object.kind, metadata: { name: object.name, namespace: object.namespace } });
+  return { subject, action };
+}
+
+/**
+ * Registers the toolkit objects (sources, Kustomizations, receivers, …) a Kustomization rendered,
+ * as `kubectl apply` would have created them in a cluster running Flux: what is new or changed
+ * is stored and queued at once; what matches is not written. A root object is never overwritten
+ * from Git; an invalid object is reported and skipped while the others go ahead.
+ */
+export async function registerToolkitObjects(
+  objects: readonly KubeObject[],
+  deps: CommandDeps,
+  options: RegistrationOptions,
+): Promise<RegistrationResult> {
+  const changes: ChangeSetEntry[] = [];
+  const failures: string[] = [];
+  for (const object of objects) {
+    const key = keyOf(object);
+    let input: PutObjectInput;
+    try {
+      input = manifestInput(object, key);
+    } catch (error) {
+      if (!(error instanceof ManifestError)) throw error;
+      failures.push(`${objectSubject(object)}: ${error.message}`);
+      continue;
+    }
+    input = {
+      ...input,
+      metadata: { ...input.metadata, labels: { ...input.metadata.labels, ...options.ownerLabels } },
+    };
+    const stored = await deps.state.getObject(key);
+    if (stored && isRootObject(stored)) {
+      changes.push(entry(object, "skipped"));
+      continue;
+    }
+    if (stored && sameDesiredState(stored, input)) {
+      changes.push(entry(object, "unchanged"));
+      continue;
+    }
+    const saved = await deps.state.putObject(input);
+    // Flux's controllers react to a new generation at once; so does sluice.
+    await deps.queue.send([
+      {
+        groupId: formatKey(key),
+        dedupId: `config:${formatKey(key)}:${saved.generation}`,
+        body: encodeWorkRequest({ key, reason: "config" }),
+      },
+    ]);
+    changes.push(entry(object, stored ? "configured" : "created"));
+  }
+  return { changes, failures };
+}
+
+/**
+ * Removes toolkit objects that left Git (prune): each is marked for deletion and queued, so its
+ * own clean-up runs first (a removed Kustomization prunes what it applied). Objects this
+ * Kustomization does not own, and root objects, are left alone.
+ */
+export async function deregisterToolkitObjects(
+  refs: readonly ObjectRef[],
+  deps: CommandDeps,
+  options: RegistrationOptions,
+): Promise<ChangeSetEntry[]> {
+  const changes: ChangeSetEntry[] = [];
+  for (const ref of refs) {
+    const key = { kind: ref.kind, namespace: ref.namespace ?? "default", name: ref.name };
+    const stored = await deps.state.getObject(key);
+    if (!stored) continue;
+    if (isRootObject(stored) || !ownedBy(stored, options.ownerLabels)) {
+      changes.push(entry(ref, "skipped"));
+      continue;
+    }
+    if (!deletionRequested(stored)) await requestDeletion(deps, key);
+    changes.push(entry(ref, "deleted"));
+  }
+  return changes;
+}
