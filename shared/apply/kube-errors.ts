@@ -24,13 +24,39 @@ export class KubeApiError extends Error {
   readonly reason: string;
   readonly details: KubeStatusDetails | undefined;
 
-  constructor(code: number, reason: string, message: string, details?: KubeStatusDetails) {
-    super(message);
+  constructor(
+    code: number,
+    reason: string,
+    message: string,
+    details?: KubeStatusDetails,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
     this.name = "KubeApiError";
     this.code = code;
     this.reason = reason;
     this.details = details;
   }
+}
+
+// Node's socket error codes are accurate but cryptic in a status message: say what happened.
+const NETWORK_ERRORS: ReadonlyMap<string, string> = new Map([
+  ["ECONNREFUSED", "connection refused"],
+  // Also Node's "socket hang up": the server (or something between) dropped a request in flight.
+  ["ECONNRESET", "connection reset"],
+  ["EPIPE", "connection closed while sending"],
+  ["ETIMEDOUT", "connection timed out"],
+  ["EHOSTUNREACH", "host unreachable"],
+  ["ENETUNREACH", "network unreachable"],
+  ["ENOTFOUND", "host name not found"],
+  ["EAI_AGAIN", "host name lookup failed"],
+]);
+
+/** Why a request got no answer, in plain words; TLS and other errors keep Node's own message. */
+export function describeNetworkError(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const plain = typeof code === "string" ? NETWORK_ERRORS.get(code) : undefined;
+  return plain ?? (error instanceof Error ? error.message : String(error));
 }
 
 /** The API server serves no such kind for the apiVersion: its CRD is missing (or not established yet). */

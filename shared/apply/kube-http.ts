@@ -1,7 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { KubeApiError, type KubeStatus } from "./kube-errors.ts";
+import { describeNetworkError, KubeApiError, type KubeStatus } from "./kube-errors.ts";
 
 export interface KubeRequest {
   readonly method: "GET" | "POST" | "PATCH" | "DELETE";
@@ -89,8 +89,13 @@ export class KubeHttp {
       r.end(payload);
     }).catch((error: unknown) => {
       if (req.signal.aborted) throw req.signal.reason ?? error;
-      const detail = error instanceof Error ? error.message : String(error);
-      throw new KubeApiError(0, "Unreachable", `cannot reach the API server ${this.server}: ${detail}`);
+      throw new KubeApiError(
+        0,
+        "Unreachable",
+        `cannot reach the API server ${this.server}: ${describeNetworkError(error)}`,
+        undefined,
+        { cause: error },
+      );
     });
     const body = parseJson(text);
     if (status >= 200 && status < 300) return body as T;
