@@ -96,7 +96,8 @@ function secretReadPolicy(scope: Construct, prefix: string): PolicyStatement {
 
 /**
  * The Lambdas and what triggers them: a one-minute schedule drives the scheduler, the work
- * queue drives the worker, and an IAM-authenticated function URL serves the CLI's API.
+ * queue drives the worker, an IAM-authenticated function URL serves the CLI's API and a public
+ * one the Receivers' webhooks.
  * Each gets exactly the grants its job needs, on this stack's resources only.
  */
 export class Functions extends Construct {
@@ -104,6 +105,8 @@ export class Functions extends Construct {
   readonly worker: SluiceFunction;
   readonly api: SluiceFunction;
   readonly apiUrl: string;
+  readonly receiver: SluiceFunction;
+  readonly receiverUrl: string;
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
@@ -162,5 +165,17 @@ export class Functions extends Construct {
     storage.table.grantReadWriteData(this.api);
     messaging.queue.grantSendMessages(this.api);
     this.apiUrl = this.api.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM }).url;
+
+    // Git hosts and registries cannot sign with IAM: the URL is public and every request is
+    // verified against its Receiver's token before anything is read or queued.
+    this.receiver = new SluiceFunction(this, "Receiver", {
+      entry: entry("receiver"),
+      timeout: Duration.seconds(10),
+      ...common,
+    });
+    storage.table.grantReadData(this.receiver);
+    messaging.queue.grantSendMessages(this.receiver);
+    this.receiver.addToRolePolicy(secretReadPolicy(this, props.secretPrefix));
+    this.receiverUrl = this.receiver.addFunctionUrl({ authType: FunctionUrlAuthType.NONE }).url;
   }
 }

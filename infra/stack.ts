@@ -77,6 +77,10 @@ export class SluiceStack extends Stack {
       value: this.functions.apiUrl,
       description: "Status API for the sluice CLI (IAM-signed)",
     });
+    new CfnOutput(this, "WebhookUrl", {
+      value: this.functions.receiverUrl,
+      description: "Base URL for Receivers: append a Receiver's status.webhookPath (/hook/…)",
+    });
     new CfnOutput(this, "StateTableName", { value: this.storage.table.tableName });
     new CfnOutput(this, "ArtifactBucketName", { value: this.storage.artifacts.bucketName });
     new CfnOutput(this, "WorkQueueUrl", { value: this.messaging.queue.queueUrl });

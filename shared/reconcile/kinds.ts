@@ -1,6 +1,6 @@
 import { type KustomizationDeps, KustomizationReconciler } from "../kustomization/reconciler.ts";
+import { ReceiverReconciler } from "../notify/receiver-reconciler.ts";
 import type { BucketConnector, RegistryLogin } from "../ports/index.ts";
-
 import { BucketReconciler } from "../sources/bucket/reconciler.ts";
 import { GitRepositoryReconciler } from "../sources/git/reconciler.ts";
 import { HelmChartReconciler } from "../sources/helm/helm-chart.ts";
@@ -18,7 +18,7 @@ export interface BuiltInDeps extends SourceDeps, KustomizationDeps {
 
 /**
  * The reconcilers this build of sluice ships. Kinds arrive with their issues (HelmRelease,
- * receivers, image automation); until then an object of such a kind is reported Stalled with
+ * alerts, image automation); until then an object of such a kind is reported Stalled with
  * reason UnsupportedKind rather than ignored.
  */
 export function builtInReconcilers(deps: BuiltInDeps): ReconcilerRegistry {
@@ -29,5 +29,6 @@ export function builtInReconcilers(deps: BuiltInDeps): ReconcilerRegistry {
     new HelmRepositoryReconciler(deps),
     new HelmChartReconciler(deps),
     new KustomizationReconciler(deps),
+    new ReceiverReconciler(deps),
   ]);
 }

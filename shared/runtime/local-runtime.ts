@@ -4,6 +4,7 @@ import { EcrRegistryLogin } from "../adapters/aws/ecr-registry-login.ts";
 import { S3BucketConnector } from "../adapters/aws/s3-bucket-connector.ts";
 import { localAdapters } from "../adapters/local/runtime.ts";
 import { createApiHandler } from "../control/http-api.ts";
+import { createWebhookHandler } from "../notify/receive-webhook.ts";
 import type { Clock } from "../ports/index.ts";
 import { builtInReconcilers } from "../reconcile/kinds.ts";
 import { type Logger, silentLogger } from "../reconcile/logger.ts";
@@ -77,6 +78,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 9292,
     handle: createApiHandler(deps),
+    hooks: createWebhookHandler({ ...adapters, log: logger }),
     logger,
   });
 

@@ -84,11 +84,15 @@ describe("SluiceStack", () => {
     });
   });
 
-  it("runs every function on Node.js 24 and serves the API behind IAM", () => {
+  it("runs every function on Node.js 24, serves the API behind IAM and only webhooks in public", () => {
     const functions = Object.values(template.findResources("AWS::Lambda::Function"));
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4);
     for (const fn of functions) expect(fn.Properties.Runtime).toBe("nodejs24.x");
-    template.hasResourceProperties("AWS::Lambda::Url", { AuthType: "AWS_IAM" });
+    const urls = Object.values(template.findResources("AWS::Lambda::Url"));
+    expect(urls.map((u) => u.Properties.AuthType).sort()).toEqual(["AWS_IAM", "NONE"]);
+    const publicUrl = urls.find((u) => u.Properties.AuthType === "NONE");
+    expect(JSON.stringify(publicUrl?.Properties.TargetFunctionArn)).toContain("Receiver");
+    template.hasOutput("WebhookUrl", {});
   });
 
   it("scopes the worker's secret access to the installation's prefix", () => {
