@@ -16,7 +16,8 @@ export class RootSource extends Construct {
     this.url = new CfnParameter(scope, "RootSourceUrl", {
       type: "String",
       default: "",
-      description: "HTTPS (or SSH) URL of the Git repository holding the sluice configuration",
+      description:
+        "HTTPS URL of the Git repository holding the sluice configuration; empty: no root, objects come only through the API",
     });
     this.branch = new CfnParameter(scope, "RootSourceBranch", {
       type: "String",
@@ -32,7 +33,7 @@ export class RootSource extends Construct {
       type: "String",
       default: "",
       description:
-        "Secrets Manager secret (JSON: username/password or bearerToken) for the repository; empty for a public one",
+        "Credentials for the repository: NAME of the Secrets Manager secret <SecretPrefix>flux-system/NAME (JSON with username/password or bearerToken); empty for a public one",
     });
   }
 }

@@ -3,6 +3,7 @@ import type { ISecurityGroup, IVpc, SubnetSelection } from "aws-cdk-lib/aws-ec2"
 import type { Construct } from "constructs";
 import { DEFAULT_CLUSTER_ENV } from "../shared/adapters/aws/cluster-runtime.ts";
 import { AWS_RUNTIME_ENV } from "../shared/adapters/aws/runtime.ts";
+import { ROOT_ENV } from "../shared/control/root-config.ts";
 import { SOURCE_LIMIT_ENV } from "../shared/sources/source-deps.ts";
 import { Functions, type SourceAccess } from "./functions.ts";
 import { Messaging } from "./messaging.ts";
@@ -65,10 +66,10 @@ export class SluiceStack extends Stack {
         [AWS_RUNTIME_ENV.secretPrefix]: secretPrefix,
         ...(props.defaultCluster ? { [DEFAULT_CLUSTER_ENV]: props.defaultCluster } : {}),
         ...(props.maxArtifactMiB ? { [SOURCE_LIMIT_ENV.maxArtifactMiB]: String(props.maxArtifactMiB) } : {}),
-        SLUICE_ROOT_URL: root.url.valueAsString,
-        SLUICE_ROOT_BRANCH: root.branch.valueAsString,
-        SLUICE_ROOT_PATH: root.path.valueAsString,
-        SLUICE_ROOT_SECRET: root.secretName.valueAsString,
+        [ROOT_ENV.url]: root.url.valueAsString,
+        [ROOT_ENV.branch]: root.branch.valueAsString,
+        [ROOT_ENV.path]: root.path.valueAsString,
+        [ROOT_ENV.secretName]: root.secretName.valueAsString,
         POWERTOOLS_METRICS_NAMESPACE: "sluice",
       },
     });

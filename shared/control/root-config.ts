@@ -78,3 +78,24 @@ export async function ensureRootObjects(
   }
   return written;
 }
+
+/** The root's settings as environment variables: the stack sets them from its Root* parameters. */
+export const ROOT_ENV = {
+  url: "SLUICE_ROOT_URL",
+  branch: "SLUICE_ROOT_BRANCH",
+  path: "SLUICE_ROOT_PATH",
+  secretName: "SLUICE_ROOT_SECRET",
+} as const satisfies Record<keyof RootSourceConfig, string>;
+
+/** The configured root, or undefined when no URL is set (objects then come only through the API). */
+export function rootConfigFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): RootSourceConfig | undefined {
+  const url = env[ROOT_ENV.url];
+  if (!url) return undefined;
+  const optional = (name: keyof RootSourceConfig) => {
+    const value = env[ROOT_ENV[name]];
+    return value ? { [name]: value } : {};
+  };
+  return { url, ...optional("branch"), ...optional("path"), ...optional("secretName") };
+}

@@ -4,6 +4,7 @@ import { EcrRegistryLogin } from "../adapters/aws/ecr-registry-login.ts";
 import { S3BucketConnector } from "../adapters/aws/s3-bucket-connector.ts";
 import { localAdapters } from "../adapters/local/runtime.ts";
 import { createApiHandler } from "../control/http-api.ts";
+import { ensureRootObjects, type RootSourceConfig } from "../control/root-config.ts";
 import { createWebhookHandler } from "../notify/receive-webhook.ts";
 import type { Clock } from "../ports/index.ts";
 import { builtInReconcilers } from "../reconcile/kinds.ts";
@@ -33,6 +34,8 @@ export interface LocalRuntimeOptions {
   readonly sourceLimits?: SourceLimits;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** The Git repository and path this installation's configuration comes from, if any. */
+  readonly root?: RootSourceConfig;
 }
 
 export interface LocalRuntime {
@@ -74,6 +77,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     logger,
     concurrency: options.concurrency ?? 4,
   };
+  if (options.root) await ensureRootObjects(adapters.state, options.root);
   const { url, server } = await startHttpServer({
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 9292,
