@@ -160,6 +160,7 @@ export class KustomizationReconciler implements Reconciler {
     files: Awaited<ReturnType<typeof readSourceFiles>>,
     kc: KubeConfig,
     signal: AbortSignal,
+    origins: Map<string, string>,
   ): Promise<KubeObject[]> {
     const rendered = await withWorkDir(async (workDir) =>
       renderKustomization({
@@ -170,6 +171,7 @@ export class KustomizationReconciler implements Reconciler {
         workDir,
         signal,
         maxBytes: limitsOf(this.#deps).maxArtifactBytes,
+        origins,
       }),
     );
     const vars = await resolvePostBuildVariables(object.spec, clusterVariables(kc, object.key.namespace));
@@ -186,14 +188,19 @@ export class KustomizationReconciler implements Reconciler {
     const { signal } = run;
     const kc = await connectTarget(spec.target, this.#deps);
     const owner = ownerLabels(object);
-    const parts = splitRendered(withLabels(await this.#render(object, spec, files, kc, signal), owner));
+    const origins = new Map<string, string>();
+    const rendered = await this.#render(object, spec, files, kc, signal, origins);
+    const parts = splitRendered(withLabels(rendered, owner));
     const inventory = inventoryOf([...parts.cluster, ...parts.toolkit]);
     const client = new ClusterClient(kc, spec.impersonate ? { impersonate: spec.impersonate } : {});
     let changes: ChangeSetEntry[];
     let invalid: string[];
     try {
       const applied = await applyObjects(client, parts.cluster, { force: spec.force, signal });
-      const registered = await registerToolkitObjects(parts.toolkit, this.#deps, { ownerLabels: owner });
+      const registered = await registerToolkitObjects(parts.toolkit, this.#deps, {
+        ownerLabels: owner,
+        origins,
+      });
       invalid = registered.failures;
       // Only after a complete apply: a failed or partial run never prunes. Objects that could not
       // be registered are still in the inventory, so what they were stays.

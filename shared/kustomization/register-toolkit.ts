@@ -11,6 +11,8 @@ import { type KubeObject, objectSubject } from "../render/kube-object.ts";
 export interface RegistrationOptions {
   /** Labels naming the Kustomization that registers: set on every object, required to remove one. */
   readonly ownerLabels: Readonly<Record<string, string>>;
+  /** Which file each object came from (subject → path), to name it when it is invalid. */
+  readonly origins?: ReadonlyMap<string, string>;
 }
 
 export interface RegistrationResult {
@@ -56,7 +58,8 @@ export async function registerToolkitObjects(
       input = manifestInput(object, key);
     } catch (error) {
       if (!(error instanceof ManifestError)) throw error;
-      failures.push(`${objectSubject(object)}: ${error.message}`);
+      const file = options.origins?.get(objectSubject(object));
+      failures.push(`${objectSubject(object)}${file ? ` (${file})` : ""}: ${error.message}`);
       continue;
     }
     input = {

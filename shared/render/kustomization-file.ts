@@ -78,15 +78,25 @@ function applyOverlay(doc: Doc, overlay: KustomizeOverlay, components: readonly 
   }
 }
 
+/** kustomize's annotation saying which file an object came from (`path: apps/cm.yaml`). */
+export const ORIGIN_ANNOTATION = "config.kubernetes.io/origin";
+
+export interface PreparedKustomization {
+  /** False when there is nothing to build at all. */
+  readonly build: boolean;
+  /** The kustomization asked for origin annotations itself, so they stay on the objects. */
+  readonly keepOrigins: boolean;
+}
+
 /**
  * Writes the kustomization kustomize builds at `dir`: the one there (or a generated one) with the
- * overlay folded in as Flux does. Returns false when there is nothing to build at all.
+ * overlay folded in as Flux does, and origin annotations turned on so a failure can name the file.
  */
 export async function prepareKustomization(
   root: string,
   dir: string,
   overlay: KustomizeOverlay,
-): Promise<boolean> {
+): Promise<PreparedKustomization> {
   const existing = await findKustomizationFile(dir);
   let doc: Doc;
   if (existing) {
@@ -109,7 +119,10 @@ export async function prepareKustomization(
   }
   applyOverlay(doc, overlay, components);
   const empty = !existing && (doc.resources as unknown[]).length === 0 && components.length === 0;
-  if (empty) return false;
+  if (empty) return { build: false, keepOrigins: false };
+  const buildMetadata = Array.isArray(doc.buildMetadata) ? (doc.buildMetadata as unknown[]) : [];
+  const keepOrigins = buildMetadata.includes("originAnnotations");
+  if (!keepOrigins) doc.buildMetadata = [...buildMetadata, "originAnnotations"];
   await writeFile(existing ?? join(dir, "kustomization.yaml"), stringify(doc, { lineWidth: 0 }));
-  return true;
+  return { build: true, keepOrigins };
 }

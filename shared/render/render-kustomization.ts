@@ -3,8 +3,8 @@ import { join, posix } from "node:path";
 import { SpecError } from "../api/errors.ts";
 import { ReconcileError } from "../reconcile/reconciler.ts";
 import type { SourceFile } from "../sources/source-file.ts";
-import type { KubeObject } from "./kube-object.ts";
-import { prepareKustomization } from "./kustomization-file.ts";
+import { type KubeObject, objectSubject } from "./kube-object.ts";
+import { ORIGIN_ANNOTATION, prepareKustomization } from "./kustomization-file.ts";
 import { runKustomize } from "./kustomize-exec.ts";
 import { parseManifests } from "./manifests.ts";
 import type { KustomizeOverlay } from "./overlay.ts";
@@ -23,6 +23,34 @@ export interface RenderInput {
   readonly signal: AbortSignal;
   /** Cap on kustomize's output. */
   readonly maxBytes: number;
+  /**
+   * When given, filled with the file each object came from (`Kind/namespace/name` → path in the
+   * artifact), so messages about an object can name its file.
+   */
+  readonly origins?: Map<string, string>;
+}
+
+/** Reads and removes kustomize's origin annotation (unless the kustomization asked for it). */
+function takeOrigins(
+  objects: KubeObject[],
+  specDir: string,
+  keep: boolean,
+  origins?: Map<string, string>,
+): KubeObject[] {
+  return objects.map((object) => {
+    const origin = object.metadata.annotations?.[ORIGIN_ANNOTATION];
+    if (origin === undefined) return object;
+    const path = /^path: (.+)$/m.exec(origin)?.[1]?.trim();
+    if (path && origins)
+      origins.set(objectSubject(object), posix.normalize(posix.join(specDir || ".", path)));
+    if (keep) return object;
+    const { [ORIGIN_ANNOTATION]: _origin, ...annotations } = object.metadata.annotations ?? {};
+    const { annotations: _all, ...metadata } = object.metadata;
+    return {
+      ...object,
+      metadata: Object.keys(annotations).length > 0 ? { ...metadata, annotations } : metadata,
+    } as KubeObject;
+  });
 }
 
 /** spec.path as a folder relative to the artifact root ("" for the root); SpecError if it escapes. */
@@ -83,7 +111,8 @@ export async function renderKustomization(input: RenderInput): Promise<KubeObjec
       `kustomization path '${shownPath}' leads outside the source artifact`,
     );
   input.signal.throwIfAborted();
-  if (!(await prepareKustomization(realRoot, realDir, input.overlay))) return [];
+  const prepared = await prepareKustomization(realRoot, realDir, input.overlay);
+  if (!prepared.build) return [];
   await guardTree(realRoot);
   const output = await runKustomize({
     kubectl: input.kubectl,
@@ -93,5 +122,6 @@ export async function renderKustomization(input: RenderInput): Promise<KubeObjec
     maxBytes: input.maxBytes,
   });
   const objects = parseManifests(output, `the kustomize build of '${shownPath}'`);
-  return withCommonMetadata(objects, input.overlay.commonMetadata);
+  const located = takeOrigins(objects, relativePath, prepared.keepOrigins, input.origins);
+  return withCommonMetadata(located, input.overlay.commonMetadata);
 }

@@ -147,7 +147,7 @@ describe("configuration is GitOps too", () => {
     expect(await t.ready(rootKs)).toMatchObject({
       status: "False",
       message: expect.stringContaining(
-        "GitRepository/flux-system/bad: metadata.labels.team must be a string",
+        "GitRepository/flux-system/bad (clusters/dev/bad.yaml): metadata.labels.team must be a string",
       ),
     });
   });
