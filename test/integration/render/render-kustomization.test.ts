@@ -25,7 +25,13 @@ spec:
 
 async function render(
   files: Record<string, string>,
-  options: { path?: string; overlay?: KustomizeOverlay; maxBytes?: number; kubectl?: string } = {},
+  options: {
+    path?: string;
+    overlay?: KustomizeOverlay;
+    maxBytes?: number;
+    kubectl?: string;
+    origins?: Map<string, string>;
+  } = {},
 ): Promise<KubeObject[]> {
   return renderKustomization({
     files: Object.entries(files).map(([path, body]) => memoryFile(path, body)),
@@ -35,6 +41,7 @@ async function render(
     workDir: await tempDir("sluice-render-"),
     signal: new AbortController().signal,
     maxBytes: options.maxBytes ?? 8 * 1024 * 1024,
+    ...(options.origins ? { origins: options.origins } : {}),
   });
 }
 
@@ -50,6 +57,33 @@ async function failure(promise: Promise<unknown>): Promise<ReconcileError> {
 const names = (objects: KubeObject[]) => objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
 
 describe("renderKustomization", () => {
+  it("says which file each object came from, without leaving kustomize's annotation on it", async () => {
+    const origins = new Map<string, string>();
+    const objects = await render(
+      {
+        "base/kustomization.yaml": "resources: [cm.yaml]\n",
+        "base/cm.yaml": cm("shared"),
+        "apps/prod/kustomization.yaml": "resources: [../../base, web.yaml]\nnamespace: prod\n",
+        "apps/prod/web.yaml": deployment("web"),
+      },
+      { path: "./apps/prod", origins },
+    );
+    expect(Object.fromEntries(origins)).toEqual({
+      "ConfigMap/prod/shared": "base/cm.yaml",
+      "Deployment/prod/web": "apps/prod/web.yaml",
+    });
+    for (const object of objects) expect(object.metadata.annotations).toBeUndefined();
+    // A kustomization that asked for origin annotations keeps them.
+    const kept = await render(
+      {
+        "kept/kustomization.yaml": "resources: [cm.yaml]\nbuildMetadata: [originAnnotations]\n",
+        "kept/cm.yaml": cm("kept"),
+      },
+      { path: "./kept" },
+    );
+    expect(kept[0]?.metadata.annotations?.["config.kubernetes.io/origin"]).toContain("path: cm.yaml");
+  });
+
   it("generates a kustomization over a plain folder, recursively, as Flux does", async () => {
     const objects = await render(
       {
