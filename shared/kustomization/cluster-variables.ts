@@ -9,9 +9,9 @@ function notFound(error: unknown): boolean {
  * postBuild.substituteFrom reads ConfigMaps and Secrets from the Kustomization's namespace in
  * the target cluster, where Flux users keep them next to what they configure.
  */
-export function clusterVariables(kc: KubeConfig, namespace: string): VariableLookup {
-  const core = kc.makeApiClient(CoreV1Api);
+export function clusterVariables(cluster: () => Promise<KubeConfig>, namespace: string): VariableLookup {
   return async ({ kind, name }) => {
+    const core = (await cluster()).makeApiClient(CoreV1Api);
     try {
       if (kind === "ConfigMap") return (await core.readNamespacedConfigMap({ name, namespace })).data ?? {};
       const secret = await core.readNamespacedSecret({ name, namespace });

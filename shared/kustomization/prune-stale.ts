@@ -18,18 +18,22 @@ function isToolkitEntry(entry: InventoryEntry): boolean {
 
 /**
  * Removes what left the rendered set since the previous inventory: cluster objects are deleted
- * from the cluster, toolkit objects deregistered from sluice (after their own clean-up).
+ * from the cluster (connecting only when there is one to delete), toolkit objects deregistered
+ * from sluice (after their own clean-up).
  */
 export async function pruneStale(
-  client: ClusterClient,
+  client: () => Promise<ClusterClient>,
   deps: CommandDeps,
   previous: readonly InventoryEntry[],
   current: readonly InventoryEntry[],
   options: PruneStaleOptions,
 ): Promise<ChangeSetEntry[]> {
-  const inCluster = (entries: readonly InventoryEntry[]) => entries.filter((e) => !isToolkitEntry(e));
-  const pruned = await pruneObjects(client, inCluster(previous), inCluster(current), options);
   const keep = new Set(current.map((e) => e.id));
+  const inCluster = (entries: readonly InventoryEntry[]) => entries.filter((e) => !isToolkitEntry(e));
+  const staleInCluster = inCluster(previous).some((e) => !keep.has(e.id));
+  const pruned = staleInCluster
+    ? await pruneObjects(await client(), inCluster(previous), inCluster(current), options)
+    : [];
   const leftGit = previous.filter((e) => !keep.has(e.id) && isToolkitEntry(e)).map(refFromInventory);
   return [...pruned, ...(await deregisterToolkitObjects(leftGit, deps, options))];
 }

@@ -1,12 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { parseDuration } from "../api/duration.ts";
 import { optionalString } from "../api/spec-fields.ts";
 import { applyObjects } from "../apply/apply-objects.ts";
 import { type ChangeSetEntry, isChange, summarize } from "../apply/change-set.ts";
-import { ClusterClient } from "../apply/cluster-client.ts";
 import { describeHealthFailures, waitForHealthy } from "../apply/health-wait.ts";
 import { type InventoryEntry, inventoryOf, refFromInventory } from "../apply/inventory.ts";
 import { pruneObjects } from "../apply/prune.ts";
@@ -26,13 +24,13 @@ import { renderKustomization } from "../render/render-kustomization.ts";
 import type { Tools } from "../runtime/tools.ts";
 import { limitsOf, type SourceDeps } from "../sources/source-deps.ts";
 import { readSourceFiles, resolveSource } from "../sources/source-ref.ts";
-import { connectTarget } from "./cluster-target.ts";
 import { clusterVariables } from "./cluster-variables.ts";
 import { checkDependencies } from "./depends-on.ts";
 import { pruneStale } from "./prune-stale.ts";
 import { registerToolkitObjects } from "./register-toolkit.ts";
 import { type KustomizationSpec, readKustomizationSpec } from "./spec.ts";
-import { splitRendered } from "./toolkit-objects.ts";
+import { TargetSession } from "./target-session.ts";
+import { type RenderedParts, splitRendered } from "./toolkit-objects.ts";
 
 /** The queue and clock register toolkit objects as the API would (CommandDeps). */
 export interface KustomizationDeps extends SourceDeps, CommandDeps {
@@ -139,9 +137,9 @@ export class KustomizationReconciler implements Reconciler {
       spec.deletionPolicy === "WaitForTermination" ||
       (spec.deletionPolicy === "MirrorPrune" && spec.prune);
     if (!deletes) return;
-    const kc = await connectTarget(spec.target, this.#deps);
-    const client = new ClusterClient(kc, spec.impersonate ? { impersonate: spec.impersonate } : {});
+    const session = this.#session(spec);
     try {
+      const client = await session.client();
       const deleted = await pruneObjects(client, inventory, [], { signal, ownerLabels: ownerLabels(object) });
       if (spec.deletionPolicy === "WaitForTermination")
         await waitForTermination(
@@ -150,15 +148,19 @@ export class KustomizationReconciler implements Reconciler {
           { timeoutMs: reportableWaitMs(object, deadline), signal },
         );
     } finally {
-      client.close();
+      await session.close();
     }
+  }
+
+  #session(spec: KustomizationSpec): TargetSession {
+    return new TargetSession({ target: spec.target, impersonate: spec.impersonate, deps: this.#deps });
   }
 
   async #render(
     object: StoredObject,
     spec: KustomizationSpec,
     files: Awaited<ReturnType<typeof readSourceFiles>>,
-    kc: KubeConfig,
+    session: TargetSession,
     signal: AbortSignal,
     origins: Map<string, string>,
   ): Promise<KubeObject[]> {
@@ -174,7 +176,10 @@ export class KustomizationReconciler implements Reconciler {
         origins,
       }),
     );
-    const vars = await resolvePostBuildVariables(object.spec, clusterVariables(kc, object.key.namespace));
+    const vars = await resolvePostBuildVariables(
+      object.spec,
+      clusterVariables(() => session.kubeConfig(), object.key.namespace),
+    );
     return vars ? substituteVariables(rendered, vars) : rendered;
   }
 
@@ -186,17 +191,21 @@ export class KustomizationReconciler implements Reconciler {
     run: { signal: AbortSignal; deadline: number | undefined },
   ): Promise<ReconcileResult> {
     const { signal } = run;
-    const kc = await connectTarget(spec.target, this.#deps);
+    const session = this.#session(spec);
     const owner = ownerLabels(object);
     const origins = new Map<string, string>();
-    const rendered = await this.#render(object, spec, files, kc, signal, origins);
-    const parts = splitRendered(withLabels(rendered, owner));
-    const inventory = inventoryOf([...parts.cluster, ...parts.toolkit]);
-    const client = new ClusterClient(kc, spec.impersonate ? { impersonate: spec.impersonate } : {});
+    let parts: RenderedParts;
+    let inventory: InventoryEntry[];
     let changes: ChangeSetEntry[];
     let invalid: string[];
     try {
-      const applied = await applyObjects(client, parts.cluster, { force: spec.force, signal });
+      const rendered = await this.#render(object, spec, files, session, signal, origins);
+      parts = splitRendered(withLabels(rendered, owner));
+      inventory = inventoryOf([...parts.cluster, ...parts.toolkit]);
+      const applied =
+        parts.cluster.length > 0
+          ? await applyObjects(await session.client(), parts.cluster, { force: spec.force, signal })
+          : [];
       const registered = await registerToolkitObjects(parts.toolkit, this.#deps, {
         ownerLabels: owner,
         origins,
@@ -205,14 +214,14 @@ export class KustomizationReconciler implements Reconciler {
       // Only after a complete apply: a failed or partial run never prunes. Objects that could not
       // be registered are still in the inventory, so what they were stays.
       const pruned = spec.prune
-        ? await pruneStale(client, this.#deps, previousInventory(object), inventory, {
+        ? await pruneStale(() => session.client(), this.#deps, previousInventory(object), inventory, {
             signal,
             ownerLabels: owner,
           })
         : [];
       changes = [...applied, ...registered.changes, ...pruned].filter(isChange);
     } finally {
-      client.close();
+      await session.close();
     }
     const status = {
       inventory: { entries: inventory },
@@ -232,7 +241,7 @@ export class KustomizationReconciler implements Reconciler {
     const checks = spec.wait ? inventoryOf(parts.cluster).map(refFromInventory) : spec.healthChecks;
     if (checks.length > 0) {
       const timeoutMs = reportableWaitMs(object, run.deadline);
-      const report = await waitForHealthy(kc, checks, { timeoutMs, signal });
+      const report = await waitForHealthy(await session.kubeConfig(), checks, { timeoutMs, signal });
       if (!report.healthy)
         throw new ReconcileError("HealthCheckFailed", `health check ${describeHealthFailures(report)}`, {
           status,

@@ -39,10 +39,10 @@ function fluxRepository(ns: string) {
   };
 }
 
-async function setup() {
+async function setup(kubeconfig = testEnv().kube.kubeconfig) {
   const env = testEnv();
   const dataDir = await tempDir("sluice-root-");
-  const adapters = localAdapters({ dataDir, kubeconfig: env.kube.kubeconfig });
+  const adapters = localAdapters({ dataDir, kubeconfig });
   onTestFinished(() => adapters.database.close());
   const registry = builtInReconcilers({
     ...adapters,
@@ -149,6 +149,22 @@ describe("configuration is GitOps too", () => {
       message: expect.stringContaining(
         "GitRepository/flux-system/bad (clusters/dev/bad.yaml): metadata.labels.team must be a string",
       ),
+    });
+  });
+
+  it("needs no cluster for a root that only registers toolkit objects", async () => {
+    // An installation without a default cluster: every app targets its own through kubeConfig.
+    const t = await setup("/nonexistent/kubeconfig");
+    await t.repo.commit({
+      "clusters/dev/source.yaml": `apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: apps-source\n  namespace: flux-system\nspec:\n  interval: 1h\n  ref: {branch: main}\n  url: ${t.repo.url}\n`,
+    });
+    await ensureRootObjects(t.adapters.state, { url: t.repo.url, path: "./clusters/dev" });
+    await t.settle();
+    expect(await t.ready(rootKs)).toMatchObject({ status: "True" });
+    expect(
+      await t.ready({ kind: "GitRepository", namespace: "flux-system", name: "apps-source" }),
+    ).toMatchObject({
+      status: "True",
     });
   });
 });
