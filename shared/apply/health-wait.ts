@@ -27,6 +27,15 @@ export interface WaitOptions {
 }
 
 const DEFAULT_INTERVAL_MS = 2_000;
+
+/** Judges one object's health now; never throws except when `signal` aborts. */
+export type HealthReader = (ref: ObjectRef, signal: AbortSignal) => Promise<HealthResult>;
+
+/** Health as the objects in a cluster show it, by kstatus rules. */
+export function clusterHealth(kc: KubeConfig): HealthReader {
+  const client = KubernetesObjectApi.makeApiClient(kc);
+  return (ref, signal) => readHealth(client, ref, signal);
+}
 /** Enough parallel reads to poll a large inventory quickly without flooding the API server. */
 const READ_CONCURRENCY = 8;
 
@@ -36,16 +45,15 @@ const READ_CONCURRENCY = 8;
  * its last state. NotFound and Unknown keep the wait going, since the object or its kind may still appear.
  */
 export async function waitForHealthy(
-  kc: KubeConfig,
+  read: HealthReader,
   refs: readonly ObjectRef[],
   options: WaitOptions,
 ): Promise<HealthReport> {
   const { timeoutMs, intervalMs = DEFAULT_INTERVAL_MS, signal } = options;
   signal.throwIfAborted();
-  const client = KubernetesObjectApi.makeApiClient(kc);
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const results = await mapLimit(refs, READ_CONCURRENCY, (ref) => readHealth(client, ref, signal));
+    const results = await mapLimit(refs, READ_CONCURRENCY, (ref) => read(ref, signal));
     const failures = refs.flatMap((ref, i) => {
       const result = results[i];
       return result && result.state !== "Current" ? [failureOf(ref, result)] : [];

@@ -30,6 +30,7 @@ import { pruneStale } from "./prune-stale.ts";
 import { registerToolkitObjects } from "./register-toolkit.ts";
 import { type KustomizationSpec, readKustomizationSpec } from "./spec.ts";
 import { TargetSession } from "./target-session.ts";
+import { kustomizationHealth } from "./toolkit-health.ts";
 import { type RenderedParts, splitRendered } from "./toolkit-objects.ts";
 
 /** The queue and clock register toolkit objects as the API would (CommandDeps). */
@@ -237,11 +238,12 @@ export class KustomizationReconciler implements Reconciler {
         `applied the rest, but these objects are invalid and were not registered: ${invalid.join("; ")}`,
         { status, events: news },
       );
-    // Health is read in the cluster: toolkit objects are not there (their Ready is their own).
-    const checks = spec.wait ? inventoryOf(parts.cluster).map(refFromInventory) : spec.healthChecks;
+    // With wait, every object it applied or registered: Flux's root waits for its Kustomizations.
+    const checks = spec.wait ? inventory.map(refFromInventory) : spec.healthChecks;
     if (checks.length > 0) {
       const timeoutMs = reportableWaitMs(object, run.deadline);
-      const report = await waitForHealthy(await session.kubeConfig(), checks, { timeoutMs, signal });
+      const read = kustomizationHealth(this.#deps.state, () => session.kubeConfig());
+      const report = await waitForHealthy(read, checks, { timeoutMs, signal });
       if (!report.healthy)
         throw new ReconcileError("HealthCheckFailed", `health check ${describeHealthFailures(report)}`, {
           status,

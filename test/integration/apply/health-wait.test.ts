@@ -11,7 +11,7 @@ import {
   type V1Job,
 } from "@kubernetes/client-node";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { type ObjectRef, waitForHealthy } from "../../../shared/apply/health-wait.ts";
+import { clusterHealth, type ObjectRef, waitForHealthy } from "../../../shared/apply/health-wait.ts";
 import { adminKubeConfig } from "../../env/context.ts";
 
 const kc = adminKubeConfig();
@@ -92,7 +92,7 @@ describe("waitForHealthy against a real API server", () => {
       body: { metadata: { name: "settings" }, data: {} },
     });
 
-    const before = await waitForHealthy(kc, [web, config], { ...fast, timeoutMs: 0 });
+    const before = await waitForHealthy(clusterHealth(kc), [web, config], { ...fast, timeoutMs: 0 });
     expect(before).toEqual({
       healthy: false,
       failures: [
@@ -104,7 +104,7 @@ describe("waitForHealthy against a real API server", () => {
       ],
     });
 
-    const waiting = waitForHealthy(kc, [web, config], { ...fast, timeoutMs: 45_000 });
+    const waiting = waitForHealthy(clusterHealth(kc), [web, config], { ...fast, timeoutMs: 45_000 });
     await sleep(300); // let a few polls see it unavailable
     await setDeploymentStatus(web, 2, 2);
     await expect(waiting).resolves.toEqual({ healthy: true, failures: [] });
@@ -114,7 +114,7 @@ describe("waitForHealthy against a real API server", () => {
     const ns = await namespace();
     const web = await createDeployment(ns, "web", 3);
     await setDeploymentStatus(web, 3, 1);
-    const report = await waitForHealthy(kc, [web], { ...fast, timeoutMs: 500 });
+    const report = await waitForHealthy(clusterHealth(kc), [web], { ...fast, timeoutMs: 500 });
     expect(report.healthy).toBe(false);
     expect(report.failures).toEqual([
       {
@@ -140,7 +140,7 @@ describe("waitForHealthy against a real API server", () => {
     const web = await createDeployment(ns, "web", 1);
     const job = { apiVersion: "batch/v1", kind: "Job", namespace: ns, name: "migrate" };
     // Longer than the test's own timeout: only failing fast lets this test pass.
-    const waiting = waitForHealthy(kc, [web, job], { ...fast, timeoutMs: 120_000 });
+    const waiting = waitForHealthy(clusterHealth(kc), [web, job], { ...fast, timeoutMs: 120_000 });
     const now = new Date();
     const failed = (type: string) => ({
       type,
@@ -203,7 +203,7 @@ describe("waitForHealthy against a real API server", () => {
       await customs.replaceNamespacedCustomObjectStatus({ ...gadgetPath(ns), name: "g1", body });
     };
     await setReady("False", "DependencyNotReady", "waiting for the database");
-    const notYet = await waitForHealthy(kc, [gadget], { ...fast, timeoutMs: 300 });
+    const notYet = await waitForHealthy(clusterHealth(kc), [gadget], { ...fast, timeoutMs: 300 });
     expect(notYet.failures).toEqual([
       {
         subject: `Gadget/${ns}/g1`,
@@ -211,7 +211,7 @@ describe("waitForHealthy against a real API server", () => {
         message: `Gadget/${ns}/g1: not ready: DependencyNotReady: waiting for the database`,
       },
     ]);
-    const waiting = waitForHealthy(kc, [gadget], { ...fast, timeoutMs: 45_000 });
+    const waiting = waitForHealthy(clusterHealth(kc), [gadget], { ...fast, timeoutMs: 45_000 });
     await setReady("True", "Succeeded", "all parts in place");
     await expect(waiting).resolves.toEqual({ healthy: true, failures: [] });
   });
@@ -222,7 +222,7 @@ describe("waitForHealthy against a real API server", () => {
       { apiVersion: "v1", kind: "ConfigMap", namespace: ns, name: "absent" },
       { apiVersion: "nothing.sluice.dev/v1", kind: "Phantom", namespace: ns, name: "p" },
     ];
-    const report = await waitForHealthy(kc, refs, { ...fast, timeoutMs: 300 });
+    const report = await waitForHealthy(clusterHealth(kc), refs, { ...fast, timeoutMs: 300 });
     expect(report).toEqual({
       healthy: false,
       failures: [
@@ -240,7 +240,10 @@ describe("waitForHealthy against a real API server", () => {
     });
 
     const controller = new AbortController();
-    const waiting = waitForHealthy(kc, refs, { timeoutMs: 120_000, signal: controller.signal });
+    const waiting = waitForHealthy(clusterHealth(kc), refs, {
+      timeoutMs: 120_000,
+      signal: controller.signal,
+    });
     controller.abort(new Error("reconcile timed out"));
     await expect(waiting).rejects.toThrow("reconcile timed out");
   });
@@ -295,6 +298,6 @@ async function installGadgetCrd(): Promise<void> {
   await objects.patch(crd, undefined, undefined, "sluice-health-test", true, PatchStrategy.ServerSideApply);
   const ref = { apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name };
   // The CRD's own health rule: Established.
-  const report = await waitForHealthy(kc, [ref], { ...fast, timeoutMs: 30_000 });
+  const report = await waitForHealthy(clusterHealth(kc), [ref], { ...fast, timeoutMs: 30_000 });
   expect(report).toEqual({ healthy: true, failures: [] });
 }
