@@ -98,18 +98,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const ticker = setInterval(tick, options.tickMs ?? 5_000);
   void tick();
 
-  const work = async () => {
+  // Independent lanes, each taking the next message as soon as it is free, as Lambda's
+  // concurrent invocations do: a Kustomization waiting on its children's health never holds
+  // back the messages that run those children.
+  const lane = async () => {
     while (running) {
       try {
-        const messages = await adapters.queue.receive({ max: 10, visibilityMs: 15 * 60_000, waitMs: 1_000 });
-        if (messages.length > 0) await processBatch(messages, deps);
+        const messages = await adapters.queue.receive({ max: 1, visibilityMs: 15 * 60_000, waitMs: 1_000 });
+        if (messages.length > 0) await processBatch(messages, { ...deps, concurrency: 1 });
       } catch (error) {
         logger.error("worker pass failed", { error: String(error) });
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
     }
   };
-  const worker = work();
+  const worker = Promise.all(Array.from({ length: deps.concurrency }, lane));
 
   return {
     url,
