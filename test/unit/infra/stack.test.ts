@@ -6,6 +6,7 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SluiceStack, type SluiceStackProps } from "../../../infra/stack.ts";
 import { stateTableSchema } from "../../../shared/adapters/aws/state-table.ts";
+import { cdkArguments, STACK_NAME } from "../../../shared/cli/bootstrap/deploy-stack.ts";
 
 const env = { account: "123456789012", region: "eu-west-1" };
 
@@ -17,10 +18,22 @@ function synth(props: (app: App) => SluiceStackProps = () => ({})) {
   return { stack, template: Template.fromStack(stack) };
 }
 
-describe("SluiceStack", () => {
+// Each synth with cdk-nag is CPU-bound: seconds on a quiet machine, many more on a busy one.
+const SYNTH_TIMEOUT_MS = 60_000;
+
+describe("SluiceStack", { timeout: SYNTH_TIMEOUT_MS }, () => {
   let template: Template;
   beforeAll(() => {
     template = synth().template;
+  }, SYNTH_TIMEOUT_MS);
+
+  it("takes every parameter `sluice bootstrap` passes to cdk deploy, under the name it deploys", () => {
+    const args = cdkArguments("deploy", { url: "https://git.example/fleet.git", path: "./clusters/prod" });
+    expect(args.slice(0, 2)).toEqual(["deploy", STACK_NAME]);
+    const passed = args.flatMap((arg, i) => (args[i - 1] === "--parameters" ? [arg.split("=")[0]] : []));
+    expect(passed.length).toBeGreaterThan(0);
+    const declared = Object.keys(template.toJSON().Parameters ?? {});
+    for (const name of passed) expect(declared).toContain(name);
   });
 
   it("passes the cdk-nag AwsSolutions checks with only the acknowledged findings", () => {
@@ -152,7 +165,7 @@ describe("SluiceStack", () => {
   });
 });
 
-describe("cdk-nag gate", () => {
+describe("cdk-nag gate", { timeout: SYNTH_TIMEOUT_MS }, () => {
   it("fails synth when a finding is not acknowledged", () => {
     const app = new App();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
