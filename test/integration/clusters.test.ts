@@ -246,6 +246,14 @@ describe("EKS targets on moto", () => {
     expect(elsewhere.message).toContain("ap-southeast-2");
   });
 
+  it("says there is no default cluster rather than aiming at localhost", async () => {
+    const { store } = await fileSecrets();
+    const error = await portErrorOf(eksConnector(store).connect({ type: "default" }));
+    expect(error.reason).toBe("Invalid");
+    expect(error.message).toContain("no default cluster");
+    expect(error.message).not.toContain("localhost");
+  });
+
   it("uses the client for the target's region when one is given", async () => {
     const config = { ...awsClientConfig(), region: "eu-west-1" };
     const name = `sluice-${randomUUID().slice(0, 8)}`;

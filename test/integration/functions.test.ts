@@ -6,7 +6,7 @@ import { CreateBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/clien
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { type Message, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CoreV1Api } from "@kubernetes/client-node";
-import type { Context, LambdaFunctionURLEvent, ScheduledEvent, SQSEvent, SQSRecord } from "aws-lambda";
+import type { SQSEvent } from "aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbStateStore } from "../../shared/adapters/aws/dynamodb-state-store.ts";
 import { AWS_RUNTIME_ENV } from "../../shared/adapters/aws/runtime.ts";
@@ -18,63 +18,16 @@ import { conditionsOf } from "../../shared/reconcile/status.ts";
 import { encodeWorkRequest } from "../../shared/reconcile/work-request.ts";
 import { adminKubeConfig, awsClientConfig, testEnv } from "../env/context.ts";
 import { GitFixture } from "../helpers/git-fixture.ts";
+import { functionUrlEvent, lambdaContext, scheduledEvent, sqsRecord } from "../helpers/lambda-events.ts";
 
 const REGION = "us-east-1";
 const name = `sluice-fn-${randomUUID().slice(0, 8)}`;
 let queueUrl: string;
 let state: DynamoDbStateStore;
 
-/** The context object Lambda passes; Powertools reads its fields into every log line. */
-function lambdaContext(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:123456789012:function:${functionName}`,
-    memoryLimitInMB: "512",
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: "2026/06/01/[$LATEST]abcdef",
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
-/** An SQS message as the Lambda event source mapping hands it to the worker. */
-function sqsRecord(message: Message): SQSRecord {
-  const attributes = message.Attributes ?? {};
-  return {
-    messageId: message.MessageId as string,
-    receiptHandle: message.ReceiptHandle as string,
-    body: message.Body as string,
-    attributes: {
-      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? "1",
-      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
-      SenderId: attributes.SenderId ?? "AIDAEXAMPLE",
-      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-      MessageGroupId: attributes.MessageGroupId,
-      MessageDeduplicationId: attributes.MessageDeduplicationId,
-      SequenceNumber: attributes.SequenceNumber,
-    },
-    messageAttributes: Object.fromEntries(
-      Object.entries(message.MessageAttributes ?? {}).map(([key, value]) => [
-        key,
-        {
-          stringValue: value.StringValue,
-          dataType: value.DataType ?? "String",
-          stringListValues: [],
-          binaryListValues: [],
-        },
-      ]),
-    ),
-    md5OfBody: message.MD5OfBody as string,
-    eventSource: "aws:sqs",
-    eventSourceARN: `arn:aws:sqs:${REGION}:123456789012:${name}.fifo`,
-    awsRegion: REGION,
-  };
-}
+const QUEUE_ARN = () => `arn:aws:sqs:${REGION}:123456789012:${name}.fifo`;
+const context = (functionName: string) => lambdaContext(functionName, REGION);
+const record = (message: Message) => sqsRecord(message, QUEUE_ARN(), REGION);
 
 async function receiveAll(sqs: SQSClient): Promise<Message[]> {
   const received = await sqs.send(
@@ -132,18 +85,8 @@ describe("Lambda handlers on the AWS adapters (moto)", () => {
       spec: { interval: "5m", url: repo.url, ref: { branch: "main" } },
     });
 
-    const tick: ScheduledEvent = {
-      version: "0",
-      id: randomUUID(),
-      "detail-type": "Scheduled Event",
-      source: "aws.events",
-      account: "123456789012",
-      time: new Date().toISOString(),
-      region: REGION,
-      resources: [`arn:aws:events:${REGION}:123456789012:rule/sluice-tick`],
-      detail: {},
-    };
-    expect(await scheduler(tick, lambdaContext("scheduler"))).toEqual({ enqueued: 1 });
+    const tick = scheduledEvent(REGION);
+    expect(await scheduler(tick, context("scheduler"))).toEqual({ enqueued: 1 });
 
     await sqs.send(
       new SendMessageCommand({
@@ -155,8 +98,8 @@ describe("Lambda handlers on the AWS adapters (moto)", () => {
     );
     const messages = await receiveAll(sqs);
     expect(messages).toHaveLength(2);
-    const event: SQSEvent = { Records: messages.map(sqsRecord) };
-    const response = await worker(event, lambdaContext("worker"));
+    const event: SQSEvent = { Records: messages.map(record) };
+    const response = await worker(event, context("worker"));
     expect(response).toEqual({ batchItemFailures: [] });
 
     const object = await state.getObject(key);
@@ -175,34 +118,16 @@ describe("Lambda handlers on the AWS adapters (moto)", () => {
 
   it("api: lists objects and accepts a reconcile request through a function URL event", async () => {
     const { handler: api } = await import("../../functions/api.ts");
-    const urlEvent = (method: string, rawPath: string): LambdaFunctionURLEvent => ({
-      version: "2.0",
-      routeKey: "$default",
-      rawPath,
-      rawQueryString: "",
-      headers: { "content-type": "application/json" },
-      isBase64Encoded: false,
-      requestContext: {
-        accountId: "123456789012",
-        apiId: "abcdefgh",
-        domainName: "abcdefgh.lambda-url.us-east-1.on.aws",
-        domainPrefix: "abcdefgh",
-        http: { method, path: rawPath, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "sluice-cli" },
-        requestId: randomUUID(),
-        routeKey: "$default",
-        stage: "$default",
-        time: new Date().toUTCString(),
-        timeEpoch: Date.now(),
-      },
-    });
-    const list = await api(urlEvent("GET", "/v1/objects"), lambdaContext("api"));
+    const urlEvent = (method: string, rawPath: string) =>
+      functionUrlEvent({ method, rawPath, headers: { "content-type": "application/json" } });
+    const list = await api(urlEvent("GET", "/v1/objects"), context("api"));
     expect(list).toMatchObject({ statusCode: 200 });
     const items = JSON.parse((list as { body: string }).body).items as { name: string }[];
     expect(items.map((i) => i.name)).toContain("podinfo");
 
     const accepted = await api(
       urlEvent("POST", "/v1/objects/GitRepository/flux-system/podinfo/reconcile"),
-      lambdaContext("api"),
+      context("api"),
     );
     expect(accepted).toMatchObject({ statusCode: 202 });
     const queued = await receiveAll(sqs);
@@ -210,7 +135,7 @@ describe("Lambda handlers on the AWS adapters (moto)", () => {
 
     const missing = await api(
       urlEvent("GET", "/v1/objects/GitRepository/flux-system/absent"),
-      lambdaContext("api"),
+      context("api"),
     );
     expect(missing).toMatchObject({ statusCode: 404 });
   });
@@ -262,8 +187,8 @@ describe("Lambda handlers on the AWS adapters (moto)", () => {
     );
     // Each pass runs what the queue holds: the source first, then what its ArtifactUpdated woke.
     for (let pass = 0; pass < 2; pass++) {
-      const event: SQSEvent = { Records: (await receiveAll(sqs)).map(sqsRecord) };
-      expect(await worker(event, lambdaContext("worker"))).toEqual({ batchItemFailures: [] });
+      const event: SQSEvent = { Records: (await receiveAll(sqs)).map(record) };
+      expect(await worker(event, context("worker"))).toEqual({ batchItemFailures: [] });
     }
     const core = adminKubeConfig().makeApiClient(CoreV1Api);
     const live = await core.readNamespacedConfigMap({ name: "settings", namespace });

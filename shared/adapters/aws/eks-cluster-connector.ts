@@ -46,7 +46,15 @@ export class EksClusterConnector implements ClusterConnector {
     if (target.type === "eks") return this.#connectEks(target.clusterName, target.region);
     if (target.type === "default" && defaultClusterName !== undefined)
       return this.#connectEks(defaultClusterName, undefined);
-    return fallback ? fallback.connect(target) : connectKubeconfigTarget(target, this.#options);
+    if (fallback) return fallback.connect(target);
+    // On Lambda there is no kubeconfig to fall back on: client-node would quietly aim at
+    // localhost:8080 and fail with a misleading connection error.
+    if (target.type === "default")
+      throw new PortError(
+        "Invalid",
+        "this installation has no default cluster: give the Kustomization spec.kubeConfig (a kubeconfig secret, or a configMapRef naming an EKS cluster), or deploy the stack with its defaultCluster prop",
+      );
+    return connectKubeconfigTarget(target, this.#options);
   }
 
   async #connectEks(clusterName: string, targetRegion: string | undefined): Promise<KubeConfig> {
