@@ -5,7 +5,7 @@ import { type BuildOptions, build } from "esbuild";
 import { AWS_RUNTIME_ENV } from "../shared/adapters/aws/runtime.ts";
 import { type Figure, median, round } from "./results.ts";
 
-const FUNCTIONS = ["scheduler", "worker", "api"] as const;
+const FUNCTIONS = ["scheduler", "worker", "api", "receiver"] as const;
 
 /** Inside node_modules so the external `@aws-sdk/*` imports resolve from the project's packages. */
 const OUT = new URL("../node_modules/.cache/sluice-bench/", import.meta.url);
