@@ -26,6 +26,9 @@ async function findCycle(start: StoredObject, state: StateStore): Promise<string
   return walk(start, [formatKey(start.key)]);
 }
 
+/** Waiting on a dependency is routine, as in Flux: a Normal event, retried, never Stalled. */
+const WAITING = { eventType: "Normal" } as const;
+
 /**
  * Flux's dependsOn: every dependency must exist, be Ready, and have applied the revision its
  * source holds now. Not yet is a retryable DependencyNotReady (the dependency's success wakes
@@ -45,10 +48,11 @@ export async function checkDependencies(
   for (const key of dependsOn) {
     const dependency = await state.getObject(key);
     const name = formatKey(key);
-    if (!dependency) throw new ReconcileError("DependencyNotReady", `dependency '${name}' not found`);
+    if (!dependency)
+      throw new ReconcileError("DependencyNotReady", `dependency '${name}' not found`, WAITING);
     const ready = findCondition(conditionsOf(dependency.status), READY);
     if (ready?.status !== "True")
-      throw new ReconcileError("DependencyNotReady", `dependency '${name}' is not ready`);
+      throw new ReconcileError("DependencyNotReady", `dependency '${name}' is not ready`, WAITING);
     const source = await state.getObject(readKustomizationSpec(dependency).source);
     const wanted = source ? artifactOf(source)?.revision : undefined;
     const applied = dependency.status?.lastAppliedRevision;
@@ -56,6 +60,7 @@ export async function checkDependencies(
       throw new ReconcileError(
         "DependencyNotReady",
         `dependency '${name}' has not applied revision '${wanted}' of its source yet`,
+        WAITING,
       );
   }
 }

@@ -34,7 +34,8 @@ export interface WebhookRequest {
 }
 
 export type WebhookResponseBody =
-  | { readonly accepted: readonly string[] }
+  /** requestedAt comes back as each object's status.lastHandledReconcileAt once it ran. */
+  | { readonly accepted: readonly string[]; readonly requestedAt?: string }
   | { readonly error: { readonly reason: string; readonly message: string } };
 
 /** Serialise `body` as JSON. */
@@ -178,7 +179,7 @@ async function handle(request: WebhookRequest, deps: WebhookDeps): Promise<Webho
     accepted,
     suspended: resolved.suspended.map(formatKey),
   });
-  return { status: 202, body: { accepted } };
+  return { status: 202, body: { accepted, requestedAt } };
 }
 
 /**

@@ -12,7 +12,6 @@ import {
 import { deletionRequested, finalizeAction } from "./deletion.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import type { ReconcileResult } from "./reconciler.ts";
-import type { ReconcilerRegistry } from "./registry.ts";
 import { type RunAction, reconcileAction, runWithTimeout, type TimedRunDeps } from "./run-with-timeout.ts";
 import { nextRunAt } from "./schedule.ts";
 import { nextStatus, type RunOutcome, readyChanged, SUCCEEDED } from "./status.ts";
@@ -55,7 +54,10 @@ function eventsFor(
   const own = ((outcome.ok ? result?.events : outcome.events) ?? []).map((e) => ({ ...base, ...e }));
   if (!changed) return own;
   if (!outcome.ok)
-    return [...own, { ...base, type: "Warning", reason: outcome.reason, message: outcome.message }];
+    return [
+      ...own,
+      { ...base, type: outcome.eventType ?? "Warning", reason: outcome.reason, message: outcome.message },
+    ];
   // A success after a failure (or a first success) is news; a steady success is not.
   return own.length > 0
     ? own

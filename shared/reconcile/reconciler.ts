@@ -54,6 +54,11 @@ export class ReconcileError extends Error {
   readonly status: Readonly<Record<string, unknown>> | undefined;
   /** What the run did change before it failed, reported beside the failure. */
   readonly events: ReconcileResult["events"];
+  /**
+   * Normal for an expected wait (a dependency or source not ready yet), which Flux reports as
+   * information, not as an error that alerts should page on. @default "Warning"
+   */
+  readonly eventType: "Normal" | "Warning";
 
   constructor(
     reason: string,
@@ -63,6 +68,7 @@ export class ReconcileError extends Error {
       cause?: unknown;
       status?: Readonly<Record<string, unknown>>;
       events?: ReconcileResult["events"];
+      eventType?: "Normal" | "Warning";
     } = {},
   ) {
     super(message, { cause: options.cause });
@@ -71,5 +77,6 @@ export class ReconcileError extends Error {
     this.stalled = options.stalled ?? false;
     this.status = options.status;
     this.events = options.events;
+    this.eventType = options.eventType ?? "Warning";
   }
 }

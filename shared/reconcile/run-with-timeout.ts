@@ -48,6 +48,7 @@ function describe(error: unknown): RunOutcome & { ok: false } {
       stalled: error.stalled,
       ...(error.status ? { status: error.status } : {}),
       ...(error.events ? { events: error.events } : {}),
+      ...(error.eventType === "Normal" ? { eventType: error.eventType } : {}),
     };
   }
   if (error instanceof SpecError)

@@ -21,6 +21,8 @@ export type RunOutcome =
       readonly status?: Readonly<Record<string, unknown>>;
       /** What the run changed before it failed. */
       readonly events?: ReconcileResult["events"];
+      /** The failure event's type: Normal for an expected wait. @default "Warning" */
+      readonly eventType?: "Normal" | "Warning";
     };
 
 export interface NextStatusInput {

@@ -45,7 +45,10 @@ export async function resolveSource(key: ObjectKey, deps: SourceDeps): Promise<R
   if (!artifact) {
     const ready = findCondition(conditionsOf(source.status), READY);
     const why = ready?.status === "False" ? `: ${ready.message}` : "";
-    throw new ReconcileError("SourceNotReady", `source '${formatKey(key)}' has no artifact yet${why}`);
+    // A source that has not run yet is a routine wait; one that failed is worth a warning.
+    throw new ReconcileError("SourceNotReady", `source '${formatKey(key)}' has no artifact yet${why}`, {
+      eventType: why ? "Warning" : "Normal",
+    });
   }
   return { source, artifact };
 }

@@ -50,7 +50,11 @@ describe("checkDependencies", () => {
     const { put, ready, check } = await setup();
     await put("infra");
     await put("apps", ["infra"]);
-    await expect(check("apps")).rejects.toMatchObject({ reason: "DependencyNotReady", stalled: false });
+    await expect(check("apps")).rejects.toMatchObject({
+      reason: "DependencyNotReady",
+      stalled: false,
+      eventType: "Normal",
+    });
     await ready("infra", "main@sha1:1");
     await expect(check("apps")).rejects.toThrow("has not applied revision 'main@sha1:2'");
     await ready("infra", "main@sha1:2");
