@@ -4,6 +4,13 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT_ENV, rootConfigFromEnv } from "../control/root-config.ts";
 import type { Logger } from "../reconcile/logger.ts";
+import {
+  configuredKubeconfig,
+  type DevEnvironment,
+  startDevEnvironment,
+  wantsDevCluster,
+} from "../runtime/dev-environment.ts";
+import { followFirstRun } from "../runtime/first-run.ts";
 import { startLocalRuntime } from "../runtime/local-runtime.ts";
 
 /**
@@ -33,6 +40,9 @@ commands:
                --root-branch <b>  its branch (default main)
                --root-path <p>    folder in it to sync (default ./)
                --root-secret <n>  secret flux-system/<n> with its credentials (username/password or bearerToken)
+               --dev / --no-dev   run a local development cluster (default: only when no cluster is configured,
+                                  i.e. KUBECONFIG is unset and there is no ~/.kube/config); with no root, it also
+                                  serves and syncs the quickstart example from a local Git repository
   version    print the version
 
 example:
@@ -48,7 +58,9 @@ async function start(args: string[]): Promise<void> {
       "root-branch": { type: "string" },
       "root-path": { type: "string" },
       "root-secret": { type: "string" },
+      dev: { type: "boolean" },
     },
+    allowNegative: true,
     strict: true,
   });
   const port = Number(values.port);
@@ -56,39 +68,86 @@ async function start(args: string[]): Promise<void> {
     throw new UsageError(`--port must be a port number, got ${values.port}`);
   const dataDir = resolve(values["data-dir"]);
   // Flags first, then the environment variables the Lambdas use, so both ways work locally.
-  const root = rootConfigFromEnv({
+  const configuredRoot = rootConfigFromEnv({
     ...process.env,
     ...(values["root-url"] ? { [ROOT_ENV.url]: values["root-url"] } : {}),
     ...(values["root-branch"] ? { [ROOT_ENV.branch]: values["root-branch"] } : {}),
     ...(values["root-path"] ? { [ROOT_ENV.path]: values["root-path"] } : {}),
     ...(values["root-secret"] ? { [ROOT_ENV.secretName]: values["root-secret"] } : {}),
   });
-  if (!root && (values["root-branch"] || values["root-path"] || values["root-secret"]))
+  if (!configuredRoot && (values["root-branch"] || values["root-path"] || values["root-secret"]))
     throw new UsageError("--root-branch, --root-path and --root-secret need --root-url");
+  const kubeconfig = configuredKubeconfig(process.env);
+  const useDev = wantsDevCluster(values.dev, kubeconfig, dataDir);
+
+  // Installed first: Ctrl-C during the minutes of a first build must still stop what started.
+  const stopping = new AbortController();
+  const parts: { stop(): Promise<void> }[] = [];
+  const stop = async (signal: string) => {
+    stopping.abort();
+    console.log(`${signal}: finishing the running batch and stopping`);
+    for (const part of parts.reverse()) await part.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+
+  let dev: DevEnvironment | undefined;
+  if (useDev) {
+    console.log(
+      values.dev
+        ? "starting a local development cluster (--dev)"
+        : "no cluster configured (KUBECONFIG is unset and there is no ~/.kube/config): starting a local development cluster (--no-dev skips it)",
+    );
+    dev = await startDevEnvironment({
+      dataDir,
+      example: !configuredRoot,
+      log: (line) => console.log(line),
+    });
+    parts.push(dev);
+  }
+  const root = configuredRoot ?? dev?.repository?.root;
   const runtime = await startLocalRuntime({
     dataDir,
     port,
     logger: consoleLogger,
     ...(root ? { root } : {}),
+    ...(dev ? { kubeconfig: dev.kubeconfig } : {}),
   });
+  parts.push(runtime);
   console.log(`sluice ${pkg.version} (Node.js ${process.versions.node}) running`);
   console.log(
     `  API        ${runtime.url}  (PUT a manifest to /v1/objects/<kind>/<ns>/<name>; GET /v1/objects, GET /v1/events, POST …/reconcile)`,
   );
   console.log(`  data       ${dataDir}`);
+  console.log(
+    `  cluster    ${dev ? `the development cluster, ${dev.server} (kubeconfig ${dev.kubeconfig})` : kubeconfig ? `from ${kubeconfig}` : "none configured"}`,
+  );
   if (root) console.log(`  root       ${root.url} ${root.branch ?? "main"} ${root.path ?? "./"}`);
   console.log(`  webhooks   ${runtime.url}/hook/<digest>  (a Receiver's status.webhookPath)`);
   console.log(
     `  kinds      ${runtime.kinds.join(", ") || "none yet: Kustomizations arrive with their issue"}`,
   );
+  if (!root && !dev)
+    console.log("  (nothing to sync: --root-url names your repository; --dev tries the quickstart example)");
   console.log("press Ctrl-C to stop");
-  const stop = async (signal: string) => {
-    console.log(`${signal}: finishing the running batch and stopping`);
-    await runtime.stop();
-    process.exit(0);
-  };
-  process.once("SIGINT", () => void stop("SIGINT"));
-  process.once("SIGTERM", () => void stop("SIGTERM"));
+  if (dev && root) {
+    try {
+      parts.push(
+        await followFirstRun({
+          dataDir,
+          apiUrl: runtime.url,
+          dev,
+          root,
+          print: (line) => console.log(line),
+          signal: stopping.signal,
+        }),
+      );
+    } catch (error) {
+      // Ctrl-C while waiting for the first sync: stop() is already on its way out.
+      if (!stopping.signal.aborted) throw error;
+    }
+  }
 }
 
 class UsageError extends Error {}

@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type GitServerInfo, startGitServer } from "./git-server.ts";
+import { type GitServerInfo, type GitServerOptions, startGitServer } from "./git-server.ts";
 import { type KubeInfo, startKube } from "./kube.ts";
 import { type MotoInfo, startMoto } from "./moto.ts";
-import { allocatePorts } from "./ports.ts";
+import { allocatePorts, freePort } from "./ports.ts";
 import { type Binaries, prepare } from "./prepare.ts";
 import { reapOrphans } from "./process.ts";
 import { type RegistryInfo, startRegistry } from "./registry.ts";
@@ -140,4 +140,40 @@ async function startTokenRegistry(
     await tokens.stop();
     throw error;
   }
+}
+
+export interface KubeAndGitOptions {
+  readonly binaries: Pick<Binaries, "kubeApiserver" | "etcd" | "gitHttpBackend">;
+  /** Folder for etcd's data, the certificates, the kubeconfig and both servers' logs. */
+  readonly kubeDir: string;
+  /** The Git server, if wanted, as the caller sets it up: its folder, port and credentials may outlive a run. */
+  readonly git?: Omit<GitServerOptions, "gitHttpBackend">;
+}
+
+/**
+ * Just the API server (with its etcd) and optionally the Git server, for `npm start`'s
+ * development cluster. Unlike startEnvironment, nothing is created in or removed from a scratch
+ * folder: the caller owns the folders. The same all-or-nothing start: a part that fails stops
+ * the other.
+ */
+export async function startKubeAndGit(
+  options: KubeAndGitOptions,
+): Promise<Running<{ readonly kube: KubeInfo; readonly git?: GitServerInfo }>> {
+  reapOrphans();
+  // Always kernel-chosen: SLUICE_TEST_PORT_BASE belongs to the test environment, which may be up too.
+  const ports = { apiserver: await freePort(), etcd: await freePort(), etcdPeer: await freePort() };
+  const { binaries, git } = options;
+  const [kube, server] = await Promise.allSettled([
+    startKube({ kubeApiserver: binaries.kubeApiserver, etcd: binaries.etcd, dir: options.kubeDir, ports }),
+    git ? startGitServer({ ...git, gitHttpBackend: binaries.gitHttpBackend }) : Promise.resolve(undefined),
+  ] as const);
+  if (kube.status === "rejected" || server.status === "rejected") {
+    await stopAll([kube, server].flatMap((s) => (s.status === "fulfilled" && s.value ? [s.value] : [])));
+    throw kube.status === "rejected" ? kube.reason : (server as PromiseRejectedResult).reason;
+  }
+  const running = [kube.value, ...(server.value ? [server.value] : [])];
+  return {
+    info: { kube: kube.value.info, ...(server.value ? { git: server.value.info } : {}) },
+    stop: () => stopAll(running),
+  };
 }

@@ -125,6 +125,19 @@ export async function prepare(options: PrepareOptions = {}): Promise<Binaries> {
   return { ...servers, motoPython, ...tools, gitHttpBackend, registry };
 }
 
+/**
+ * Only what a development cluster and a Git server need, for `npm start` on a machine with no
+ * cluster: no moto, no registry, so neither Python nor docker-registry is asked for.
+ */
+export async function prepareKubeAndGit(
+  options: PrepareOptions = {},
+): Promise<Pick<Binaries, "kubeApiserver" | "etcd" | "gitHttpBackend">> {
+  const log = options.log ?? ((line: string) => console.error(`[test-env] ${line}`));
+  const gitHttpBackend = requireGitHttpBackend();
+  const kubeApiserver = await buildKubeApiserver(log);
+  return { kubeApiserver, etcd: await buildEtcd(log), gitHttpBackend };
+}
+
 if (import.meta.main) {
   try {
     const binaries = await prepare();

@@ -60,7 +60,7 @@ describe("local runtime", () => {
 
   it("`sluice start` runs until SIGINT and exits 0; a bad flag exits 2 with one line", async () => {
     const dataDir = await tempDir("sluice-cli-");
-    const child = spawn(process.execPath, [cli, "start", "--data-dir", dataDir, "--port", "0"], {
+    const child = spawn(process.execPath, [cli, "start", "--data-dir", dataDir, "--port", "0", "--no-dev"], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     onTestFinished(() => {
