@@ -22,7 +22,7 @@ export interface ApiResponse {
   readonly body: unknown;
 }
 
-/** What the CLI sees of an object: desired state summary and the status as written. */
+/** What the CLI sees of an object: its desired state (labels, annotations, spec) and the status as written. */
 export function objectView(object: StoredObject) {
   return {
     kind: object.key.kind,
@@ -32,6 +32,9 @@ export function objectView(object: StoredObject) {
     generation: object.generation,
     suspended: object.spec.suspend === true,
     nextRunAt: object.dueAt === undefined ? null : new Date(object.dueAt).toISOString(),
+    // The desired state as registered, so `sluice export` can give back what a user commits.
+    metadata: object.metadata,
+    spec: object.spec,
     status: object.status ?? {},
   };
 }

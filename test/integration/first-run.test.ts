@@ -13,7 +13,7 @@ import { cacheRoot } from "../env/cache.ts";
 import { testEnv } from "../env/context.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
-const cli = fileURLToPath(new URL("../../shared/cli/sluice.ts", import.meta.url));
+const cli = fileURLToPath(new URL("../../shared/cli/main.ts", import.meta.url));
 const exampleGreeting = fileURLToPath(
   new URL("../../examples/quickstart/apps/greeting.yaml", import.meta.url),
 );

@@ -9,7 +9,7 @@ import { startLocalRuntime } from "../../shared/runtime/local-runtime.ts";
 import { ProbeReconciler } from "../fixtures/probe-reconciler.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
-const cli = fileURLToPath(new URL("../../shared/cli/sluice.ts", import.meta.url));
+const cli = fileURLToPath(new URL("../../shared/cli/main.ts", import.meta.url));
 
 describe("local runtime", () => {
   it("schedules, reconciles and serves status over HTTP, then stops with every lease released", async () => {
@@ -85,6 +85,6 @@ describe("local runtime", () => {
       err += chunk;
     });
     expect(await new Promise((resolve) => bad.once("exit", resolve))).toBe(2);
-    expect(err.trim()).toBe("sluice: --port must be a port number, got seventy");
+    expect(err.trim()).toBe("✗ --port must be a port number, got seventy; see `sluice start --help`");
   });
 });

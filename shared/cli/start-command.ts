@@ -1,5 +1,3 @@
-#!/usr/bin/env node
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT_ENV, rootConfigFromEnv } from "../control/root-config.ts";
@@ -12,14 +10,21 @@ import {
 } from "../runtime/dev-environment.ts";
 import { followFirstRun } from "../runtime/first-run.ts";
 import { startLocalRuntime } from "../runtime/local-runtime.ts";
+import { usageError } from "./errors.ts";
+import { versionLine } from "./program.ts";
 
-/**
- * The `sluice` command. Today it knows `start` (the local runtime) and `version`; the full
- * Flux-style command line (get, reconcile, suspend, …) is built on the same HTTP API.
- */
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
+/** `sluice start`'s flags, for its --help. */
+export const START_FLAGS = `Flags:
+  --data-dir <dir>   where state, queue, events and artifacts live (default ./.sluice)
+  --port <port>      HTTP API (and webhook) port on 127.0.0.1 (default 9292)
+  --root-url <url>   Git repository (HTTPS) with this installation's configuration
+  --root-branch <b>  its branch (default main)
+  --root-path <p>    folder in it to sync (default ./)
+  --root-secret <n>  secret flux-system/<n> with its credentials (username/password or bearerToken)
+  --dev / --no-dev   run a local development cluster (default: only when no cluster is configured,
+                     i.e. KUBECONFIG is unset and there is no ~/.kube/config); with no root, it also
+                     serves and syncs the quickstart example from a local Git repository
+`;
 
 const consoleLogger: Logger = {
   info: (message, ...extra) =>
@@ -30,27 +35,14 @@ const consoleLogger: Logger = {
     console.error(`${new Date().toISOString()} error ${message}`, ...extra.map((e) => JSON.stringify(e))),
 };
 
-const USAGE = `usage: sluice <command> [flags]
-
-commands:
-  start      run sluice on this machine until Ctrl-C
-               --data-dir <dir>   where state, queue, events and artifacts live (default ./.sluice)
-               --port <port>      HTTP API (and webhook) port on 127.0.0.1 (default 9292)
-               --root-url <url>   Git repository (HTTPS) with this installation's configuration
-               --root-branch <b>  its branch (default main)
-               --root-path <p>    folder in it to sync (default ./)
-               --root-secret <n>  secret flux-system/<n> with its credentials (username/password or bearerToken)
-               --dev / --no-dev   run a local development cluster (default: only when no cluster is configured,
-                                  i.e. KUBECONFIG is unset and there is no ~/.kube/config); with no root, it also
-                                  serves and syncs the quickstart example from a local Git repository
-  version    print the version
-
-example:
-  npm start -- --data-dir /tmp/sluice --port 9393`;
-
-async function start(args: string[]): Promise<void> {
+/**
+ * `sluice start` (what `npm start` runs): the local runtime until Ctrl-C, with the development
+ * cluster and the quickstart example when no cluster is configured. It owns the process's
+ * signals from here on, and exits 0 once everything it started has stopped.
+ */
+export async function runStart(args: readonly string[]): Promise<void> {
   const { values } = parseArgs({
-    args,
+    args: [...args],
     options: {
       "data-dir": { type: "string", default: ".sluice" },
       port: { type: "string", default: "9292" },
@@ -65,7 +57,7 @@ async function start(args: string[]): Promise<void> {
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new UsageError(`--port must be a port number, got ${values.port}`);
+    throw usageError(`--port must be a port number, got ${values.port}`);
   const dataDir = resolve(values["data-dir"]);
   // Flags first, then the environment variables the Lambdas use, so both ways work locally.
   const configuredRoot = rootConfigFromEnv({
@@ -76,7 +68,7 @@ async function start(args: string[]): Promise<void> {
     ...(values["root-secret"] ? { [ROOT_ENV.secretName]: values["root-secret"] } : {}),
   });
   if (!configuredRoot && (values["root-branch"] || values["root-path"] || values["root-secret"]))
-    throw new UsageError("--root-branch, --root-path and --root-secret need --root-url");
+    throw usageError("--root-branch, --root-path and --root-secret need --root-url");
   const kubeconfig = configuredKubeconfig(process.env);
   const useDev = wantsDevCluster(values.dev, kubeconfig, dataDir);
 
@@ -115,7 +107,7 @@ async function start(args: string[]): Promise<void> {
     ...(dev ? { kubeconfig: dev.kubeconfig } : {}),
   });
   parts.push(runtime);
-  console.log(`sluice ${pkg.version} (Node.js ${process.versions.node}) running`);
+  console.log(`${versionLine()} running`);
   console.log(
     `  API        ${runtime.url}  (PUT a manifest to /v1/objects/<kind>/<ns>/<name>; GET /v1/objects, GET /v1/events, POST …/reconcile)`,
   );
@@ -148,33 +140,4 @@ async function start(args: string[]): Promise<void> {
       if (!stopping.signal.aborted) throw error;
     }
   }
-}
-
-class UsageError extends Error {}
-
-const [command, ...rest] = process.argv.slice(2);
-try {
-  switch (command) {
-    case "start":
-      await start(rest);
-      break;
-    case "version":
-    case "--version":
-      console.log(`sluice ${pkg.version} (Node.js ${process.versions.node})`);
-      break;
-    case "help":
-    case "--help":
-    case undefined:
-      console.log(USAGE);
-      break;
-    default:
-      throw new UsageError(`unknown command: ${command}`);
-  }
-} catch (error) {
-  const usage =
-    error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-  console.error(`sluice: ${error instanceof Error ? error.message : String(error)}`);
-  if ((error as { code?: string }).code === "EADDRINUSE")
-    console.error("sluice: that port is taken; choose another with --port");
-  process.exit(usage ? 2 : 1);
 }

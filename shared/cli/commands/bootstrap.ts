@@ -1,0 +1,166 @@
+import { rm } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import type { RootSourceConfig } from "../../control/root-config.ts";
+import { commitFiles } from "../bootstrap/commit-files.ts";
+import { cdkArguments, runCdk } from "../bootstrap/deploy-stack.ts";
+import { repoPath, rootManifestFiles } from "../bootstrap/root-manifests.ts";
+import { CliError, usageError } from "../errors.ts";
+import type { ProgramHooks } from "../program.ts";
+import type { CliDeps } from "../session.ts";
+import { progress } from "../terminal.ts";
+import { examples } from "./common.ts";
+
+interface BootstrapOptions {
+  url: string;
+  branch: string;
+  path: string;
+  username?: string;
+  password?: string;
+  secretName?: string;
+  local?: boolean;
+  dataDir: string;
+  port: string;
+}
+
+function rootOf(options: BootstrapOptions): RootSourceConfig {
+  if (!/^https?:\/\//.test(options.url))
+    throw usageError(
+      `--url must be an http(s) Git URL, got '${options.url}'`,
+      "sluice reaches Git over HTTPS",
+    );
+  return {
+    url: options.url,
+    branch: options.branch,
+    path: `./${repoPath(options.path)}`,
+    ...(options.secretName ? { secretName: options.secretName } : {}),
+  };
+}
+
+/**
+ * `sluice bootstrap git`, in the shape of `flux bootstrap git`: commit the root's description
+ * into the repository (once: a second run changes nothing), then run sluice against it, either
+ * deployed (`cdk deploy` with the root parameters) or here (`--local`).
+ */
+async function bootstrap(deps: CliDeps, hooks: ProgramHooks, options: BootstrapOptions): Promise<number> {
+  const log = progress(deps.term);
+  const root = rootOf(options);
+  const password = options.password ?? deps.env.GIT_PASSWORD;
+  if (options.username && !password)
+    throw usageError("--username needs a password", "pass --password or set GIT_PASSWORD");
+  const auth = options.username && password ? { username: options.username, password } : undefined;
+  log.doing(`writing the root to ${options.url} (${options.branch}, ${root.path})`);
+  const result = await commitFiles({
+    url: options.url,
+    branch: options.branch,
+    files: rootManifestFiles(root),
+    message: "Add sluice root (gotk-sync.yaml)",
+    ...(auth ? { auth } : {}),
+  }).catch((error: unknown) => {
+    throw new CliError("Failed", `cannot write to ${options.url}: ${(error as Error).message}`, {
+      hint: "check the URL, the branch and --username/--password (a token with write access)",
+    });
+  });
+  if (result.changed) log.done(`committed ${result.commit.slice(0, 12)} to ${options.branch}`);
+  else log.done("the repository already holds this root: nothing to commit");
+
+  if (options.local) {
+    log.doing("starting sluice on this machine with that root");
+    return hooks.start([
+      "--data-dir",
+      options.dataDir,
+      "--port",
+      options.port,
+      "--root-url",
+      root.url,
+      "--root-branch",
+      options.branch,
+      "--root-path",
+      root.path ?? "./",
+      ...(root.secretName ? ["--root-secret", root.secretName] : []),
+    ]);
+  }
+  if (auth && !root.secretName)
+    log.warn(
+      "sluice will read the repository anonymously: for a private one, store the credentials in Secrets Manager as <prefix>flux-system/<name> and pass --secret-name <name>",
+    );
+  log.doing("deploying the stack with cdk deploy (AWS credentials and region from the environment)");
+  const code = await runCdk(cdkArguments("deploy", root), deps.env);
+  if (code !== 0)
+    throw new CliError("Failed", `cdk deploy exited with ${code}`, {
+      hint: "its output above says why; `sluice check --pre` checks credentials and region",
+    });
+  log.done("deployed: point a context at the ApiUrl output and run `sluice get all -A`");
+  return 0;
+}
+
+async function uninstall(deps: CliDeps, options: { local?: boolean; dataDir: string; silent?: boolean }) {
+  const log = progress(deps.term);
+  const what = options.local ? `the local installation in ${resolve(options.dataDir)}` : "the deployed stack";
+  if (!options.silent) {
+    if (!deps.term.interactive || !deps.term.ask)
+      throw usageError("refusing to uninstall without confirmation", "pass --silent from a script");
+    const answer = await deps.term.ask(`remove ${what}? objects in clusters are kept [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      log.warn("nothing removed");
+      return;
+    }
+  }
+  if (options.local) {
+    await rm(resolve(options.dataDir), { recursive: true, force: true });
+    log.done(`removed ${what}; what it applied stays in the clusters`);
+    return;
+  }
+  log.doing("destroying the stack with cdk destroy");
+  const code = await runCdk(cdkArguments("destroy"), deps.env);
+  if (code !== 0)
+    throw new CliError("Failed", `cdk destroy exited with ${code}`, { hint: "its output above says why" });
+  log.done(
+    "the stack is gone; what it applied stays in the clusters, and the retained bucket and table stay too",
+  );
+}
+
+export function registerBootstrap(
+  program: Command,
+  deps: CliDeps,
+  hooks: ProgramHooks,
+  setExitCode: (code: number) => void,
+): void {
+  const boot = program
+    .command("bootstrap")
+    .description("write the root configuration into a repository and run sluice on it");
+  boot
+    .command("git")
+    .description("bootstrap from a Git repository over HTTPS")
+    .requiredOption("--url <url>", "the repository (https://…)")
+    .option("--branch <branch>", "the branch to sync", "main")
+    .option("--path <path>", "the folder with this cluster's configuration", "./")
+    .option("--username <name>", "for pushing (and reading, locally)")
+    .option("--password <secret>", "for pushing; default $GIT_PASSWORD")
+    .option("--secret-name <name>", "the secret flux-system/<name> sluice reads the repository with")
+    .option("--local", "run sluice on this machine instead of deploying the stack")
+    .option("--data-dir <dir>", "with --local: where sluice keeps its state", ".sluice")
+    .option("--port <port>", "with --local: the API port", "9292")
+    .addHelpText(
+      "after",
+      examples(
+        "sluice bootstrap git --url https://github.com/acme/fleet.git --path ./clusters/prod --username git --password $TOKEN",
+        "sluice bootstrap git --url http://127.0.0.1:8080/fleet.git --path ./clusters/dev --local",
+      ),
+    )
+    .action(async (options: BootstrapOptions) => setExitCode(await bootstrap(deps, hooks, options)));
+
+  program
+    .command("uninstall")
+    .description("remove sluice (the stack, or with --local the local state); applied objects stay")
+    .option("--local", "remove the local runtime's data folder instead of the stack")
+    .option("--data-dir <dir>", "with --local: the data folder", ".sluice")
+    .option("-s, --silent", "do not ask for confirmation")
+    .addHelpText(
+      "after",
+      examples("sluice uninstall --silent", "sluice uninstall --local --data-dir ./.sluice"),
+    )
+    .action(async (options: { local?: boolean; dataDir: string; silent?: boolean }) =>
+      uninstall(deps, options),
+    );
+}
