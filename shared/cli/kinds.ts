@@ -11,6 +11,8 @@ export interface KindInfo {
   /** Whether an artifact revision belongs in its table. */
   readonly hasRevision: boolean;
   readonly isSource: boolean;
+  /** A status field worth its own column in `get` (a Receiver's webhook path). */
+  readonly statusColumn?: { readonly header: string; readonly field: string };
 }
 
 export const KINDS: readonly KindInfo[] = [
@@ -77,6 +79,8 @@ export const KINDS: readonly KindInfo[] = [
     aliases: ["receiver", "receivers", "rcv"],
     hasRevision: false,
     isSource: false,
+    // What to give the Git host: the webhook URL is the endpoint followed by this path.
+    statusColumn: { header: "WEBHOOK PATH", field: "webhookPath" },
   },
   {
     kind: "Alert",
