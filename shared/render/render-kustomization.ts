@@ -7,6 +7,7 @@ import { type KubeObject, objectSubject } from "./kube-object.ts";
 import { ORIGIN_ANNOTATION, prepareKustomization } from "./kustomization-file.ts";
 import { runKustomize } from "./kustomize-exec.ts";
 import { parseManifests } from "./manifests.ts";
+import { filesForRender } from "./needed-files.ts";
 import type { KustomizeOverlay } from "./overlay.ts";
 import { guardTree } from "./tree-guard.ts";
 import { isInside, realpathOrUndefined, writeTree } from "./write-tree.ts";
@@ -90,7 +91,7 @@ export async function renderKustomization(input: RenderInput): Promise<KubeObjec
   const relativePath = normalizeSpecPath(input.path);
   const shownPath = `./${relativePath}`;
   const root = join(input.workDir, "source");
-  await writeTree(input.files, root);
+  await writeTree(await filesForRender(input.files, relativePath, input.overlay), root);
   const realRoot = (await realpathOrUndefined(root)) ?? root;
   const dir = join(realRoot, relativePath);
   const found = await stat(dir).catch(() => undefined);
