@@ -9,6 +9,10 @@ import { builtInReconcilers } from "../shared/reconcile/kinds.ts";
 import { wakeDependents } from "../shared/reconcile/wake-dependents.ts";
 import { processBatch } from "../shared/reconcile/worker.ts";
 import { lazyTools } from "../shared/runtime/tools.ts";
+import {
+  ArtifactFilesCache,
+  DEFAULT_ARTIFACT_FILES_CACHE_BYTES,
+} from "../shared/sources/artifact/files-cache.ts";
 import { sourceLimitsFromEnv } from "../shared/sources/source-deps.ts";
 import { observability, withObservability } from "./observability.ts";
 
@@ -22,6 +26,8 @@ const registry = builtInReconcilers({
   registryLogin: new EcrRegistryLogin(),
   tools: lazyTools({ cacheDir: "/tmp/sluice-cache" }),
   cacheDir: "/tmp/sluice-cache",
+  // Kept by a warm instance too: a batch of Kustomizations after a push unpacks the revision once.
+  artifactFiles: new ArtifactFilesCache({ maxBytes: DEFAULT_ARTIFACT_FILES_CACHE_BYTES }),
   limits: sourceLimitsFromEnv(process.env),
 });
 const events = wakeDependents({ sink: adapters.events, state: adapters.state, queue: adapters.queue });

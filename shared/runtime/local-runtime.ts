@@ -13,6 +13,7 @@ import type { ReconcilerRegistry } from "../reconcile/registry.ts";
 import { enqueueDue } from "../reconcile/scheduler.ts";
 import { wakeDependents } from "../reconcile/wake-dependents.ts";
 import { processBatch } from "../reconcile/worker.ts";
+import { ArtifactFilesCache, DEFAULT_ARTIFACT_FILES_CACHE_BYTES } from "../sources/artifact/files-cache.ts";
 import { type SourceLimits, sourceLimitsFromEnv } from "../sources/source-deps.ts";
 import { startHttpServer } from "./http-server.ts";
 import { lazyTools } from "./tools.ts";
@@ -67,6 +68,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       registryLogin: new EcrRegistryLogin(),
       tools: lazyTools({ cacheDir: join(options.dataDir, "cache") }),
       cacheDir: join(options.dataDir, "cache"),
+      artifactFiles: new ArtifactFilesCache({ maxBytes: DEFAULT_ARTIFACT_FILES_CACHE_BYTES }),
       limits: options.sourceLimits ?? sourceLimitsFromEnv(process.env),
     });
   const deps = {

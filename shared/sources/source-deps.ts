@@ -1,4 +1,5 @@
 import type { ArtifactStore, SecretStore, StateStore } from "../ports/index.ts";
+import type { ArtifactFilesCache } from "./artifact/files-cache.ts";
 import type { TransferMeter } from "./transfer-meter.ts";
 
 export interface SourceLimits {
@@ -52,6 +53,8 @@ export interface SourceDeps {
   readonly meter?: TransferMeter;
   /** Scratch space that may survive between runs (Lambda's /tmp, the local data dir). */
   readonly cacheDir?: string;
+  /** Unpacked artifacts kept in memory, so many readers of one revision unpack it once. */
+  readonly artifactFiles?: ArtifactFilesCache;
 }
 
 export function limitsOf(deps: SourceDeps): SourceLimits {

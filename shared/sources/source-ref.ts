@@ -54,8 +54,11 @@ export async function resolveSource(key: ObjectKey, deps: SourceDeps): Promise<R
 }
 
 /** The files of a tree artifact (GitRepository, Bucket, OCIRepository), read from the store. */
-export async function readSourceFiles(artifact: ArtifactStatus, deps: SourceDeps): Promise<SourceFile[]> {
-  return readTarball(await deps.artifacts.get(artifact.digest), {
-    maxBytes: limitsOf(deps).maxArtifactBytes,
-  });
+export async function readSourceFiles(
+  artifact: ArtifactStatus,
+  deps: SourceDeps,
+): Promise<readonly SourceFile[]> {
+  const load = async () =>
+    readTarball(await deps.artifacts.get(artifact.digest), { maxBytes: limitsOf(deps).maxArtifactBytes });
+  return deps.artifactFiles ? deps.artifactFiles.get(artifact.digest, load) : load();
 }
