@@ -1,3 +1,4 @@
+import { KubeApiError } from "../apply/kube-errors.ts";
 /**
  * Why a command failed. `Usage` is the caller's mistake (a wrong flag or argument) and exits 2;
  * everything else exits 1.
@@ -42,4 +43,13 @@ export const EXIT = { ok: 0, failed: 1, differs: 1, usage: 2 } as const;
 
 export function usageError(message: string, hint?: string): CliError {
   return new CliError("Usage", message, hint ? { hint } : {});
+}
+
+/** An API server failure as the CLI reports it: one line and where to look. */
+export function clusterError(error: unknown): unknown {
+  if (!(error instanceof KubeApiError)) return error;
+  return new CliError("Unreachable", error.message, {
+    hint: "check --kubeconfig / KUBECONFIG",
+    cause: error,
+  });
 }

@@ -14,7 +14,7 @@ import { mapLimit } from "../../apply/map-limit.ts";
 import { refOf, refSubject } from "../../apply/object-ref.ts";
 import { isToolkitObject, splitRendered } from "../../kustomization/toolkit-objects.ts";
 import { apiGroup, type KubeObject, objectSubject } from "../../render/kube-object.ts";
-import { CliError, EXIT } from "../errors.ts";
+import { CliError, clusterError, EXIT } from "../errors.ts";
 import { renderLocal } from "../local/render-local.ts";
 import { type FieldChange, fieldChanges, maskSecret, renderChanges } from "../output/field-diff.ts";
 import { printStructured } from "../output/manifest.ts";
@@ -179,12 +179,7 @@ async function diff(
     else session.log.done(`no changes: the cluster matches ${options.path}`);
     return entries.length > 0 ? EXIT.differs : EXIT.ok;
   } catch (error) {
-    if (error instanceof KubeApiError)
-      throw new CliError("Unreachable", error.message, {
-        hint: "check --kubeconfig / KUBECONFIG",
-        cause: error,
-      });
-    throw error;
+    throw clusterError(error);
   } finally {
     client.close();
   }

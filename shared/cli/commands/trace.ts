@@ -1,11 +1,10 @@
 import type { Command } from "commander";
 import { ClusterClient } from "../../apply/cluster-client.ts";
 import { inventoryId } from "../../apply/inventory.ts";
-import { KubeApiError } from "../../apply/kube-errors.ts";
 import { KubeHttp } from "../../apply/kube-http.ts";
 import type { ObjectKey } from "../../ports/object-key.ts";
 import type { ObjectView } from "../api-client.ts";
-import { CliError, usageError } from "../errors.ts";
+import { CliError, clusterError, usageError } from "../errors.ts";
 import { findKind } from "../kinds.ts";
 import { findClusterKind } from "../local/cluster-kinds.ts";
 import { printStructured } from "../output/manifest.ts";
@@ -121,12 +120,7 @@ async function locate(
       });
     return { subject, ...ref, labels: live.metadata.labels ?? {} };
   } catch (error) {
-    if (error instanceof KubeApiError)
-      throw new CliError("Unreachable", error.message, {
-        hint: "check --kubeconfig / KUBECONFIG",
-        cause: error,
-      });
-    throw error;
+    throw clusterError(error);
   } finally {
     http.close();
     client.close();
