@@ -1,20 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { AppsV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { S3BucketConnector } from "../../../shared/adapters/aws/s3-bucket-connector.ts";
-import { localAdapters } from "../../../shared/adapters/local/runtime.ts";
 import { findCondition } from "../../../shared/api/conditions.ts";
 import { CommandError, requestDeletion, requestReconcile } from "../../../shared/control/commands.ts";
 import { ensureRootObjects, ROOT_NAME, ROOT_NAMESPACE } from "../../../shared/control/root-config.ts";
 import type { ObjectKey } from "../../../shared/ports/index.ts";
-import { builtInReconcilers } from "../../../shared/reconcile/kinds.ts";
 import { enqueueDue } from "../../../shared/reconcile/scheduler.ts";
 import { conditionsOf } from "../../../shared/reconcile/status.ts";
 import { wakeDependents } from "../../../shared/reconcile/wake-dependents.ts";
 import { processBatch } from "../../../shared/reconcile/worker.ts";
 import { adminKubeConfig, testEnv } from "../../env/context.ts";
 import { GitFixture } from "../../helpers/git-fixture.ts";
-import { tempDir } from "../../helpers/temp-dir.ts";
+import { localEngine } from "../../helpers/local-engine.ts";
 
 const rootKs: ObjectKey = { kind: "Kustomization", namespace: ROOT_NAMESPACE, name: ROOT_NAME };
 const rootGit: ObjectKey = { kind: "GitRepository", namespace: ROOT_NAMESPACE, name: ROOT_NAME };
@@ -40,15 +37,7 @@ function fluxRepository(ns: string) {
 }
 
 async function setup(kubeconfig = testEnv().kube.kubeconfig) {
-  const env = testEnv();
-  const dataDir = await tempDir("sluice-root-");
-  const adapters = localAdapters({ dataDir, kubeconfig });
-  onTestFinished(() => adapters.database.close());
-  const registry = builtInReconcilers({
-    ...adapters,
-    buckets: new S3BucketConnector(),
-    tools: async () => env.tools,
-  });
+  const { env, adapters, registry } = await localEngine({ kubeconfig, prefix: "sluice-root-" });
   const deps = {
     ...adapters,
     events: wakeDependents({ sink: adapters.events, state: adapters.state, queue: adapters.queue }),

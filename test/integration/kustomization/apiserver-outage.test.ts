@@ -4,17 +4,14 @@ import { join } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { parse, stringify } from "yaml";
-import { S3BucketConnector } from "../../../shared/adapters/aws/s3-bucket-connector.ts";
-import { localAdapters } from "../../../shared/adapters/local/runtime.ts";
 import { findCondition } from "../../../shared/api/conditions.ts";
 import type { ObjectKey, StoredObject } from "../../../shared/ports/index.ts";
-import { builtInReconcilers } from "../../../shared/reconcile/kinds.ts";
 import { reconcileObject } from "../../../shared/reconcile/reconcile-object.ts";
 import { conditionsOf } from "../../../shared/reconcile/status.ts";
 import { adminKubeConfig, testEnv } from "../../env/context.ts";
 import { GitFixture } from "../../helpers/git-fixture.ts";
+import { localEngine } from "../../helpers/local-engine.ts";
 import { startTcpProxy, type TcpProxy } from "../../helpers/tcp-proxy.ts";
-import { tempDir } from "../../helpers/temp-dir.ts";
 
 /**
  * Changed and new ConfigMaps carry a value this large, so the bytes of their requests dwarf
@@ -48,15 +45,7 @@ async function setup() {
     target: { host: "127.0.0.1", port: Number(new URL(env.kube.server).port) },
   });
   onTestFinished(() => proxy.close());
-  const dataDir = await tempDir("sluice-outage-");
-  const adapters = localAdapters({ dataDir, kubeconfig: env.kube.kubeconfig });
-  onTestFinished(() => adapters.database.close());
-  const registry = builtInReconcilers({
-    ...adapters,
-    buckets: new S3BucketConnector(),
-    tools: async () => env.tools,
-  });
-  const loop = { ...adapters, registry };
+  const { dataDir, adapters, loop } = await localEngine({ prefix: "sluice-outage-" });
   const namespace = `o-${randomUUID().slice(0, 8)}`;
   const repo = await GitFixture.create(env.git, `outage/${namespace}`);
   const core = adminKubeConfig().makeApiClient(CoreV1Api);

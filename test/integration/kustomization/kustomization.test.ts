@@ -1,17 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { S3BucketConnector } from "../../../shared/adapters/aws/s3-bucket-connector.ts";
-import { localAdapters } from "../../../shared/adapters/local/runtime.ts";
 import { findCondition } from "../../../shared/api/conditions.ts";
 import { requestDeletion } from "../../../shared/control/commands.ts";
 import type { ObjectKey } from "../../../shared/ports/index.ts";
-import { builtInReconcilers } from "../../../shared/reconcile/kinds.ts";
 import { reconcileObject } from "../../../shared/reconcile/reconcile-object.ts";
 import { conditionsOf } from "../../../shared/reconcile/status.ts";
-import { adminKubeConfig, testEnv } from "../../env/context.ts";
+import { adminKubeConfig } from "../../env/context.ts";
 import { GitFixture } from "../../helpers/git-fixture.ts";
-import { tempDir } from "../../helpers/temp-dir.ts";
+import { localEngine } from "../../helpers/local-engine.ts";
 
 const configMap = (name: string, data: Record<string, string>) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n${Object.entries(data)
@@ -20,16 +17,7 @@ const configMap = (name: string, data: Record<string, string>) =>
 
 /** GitRepository + Kustomization on the local adapters, the real Git server and the real API server. */
 async function setup(extraSpec: Record<string, unknown> = {}) {
-  const env = testEnv();
-  const dataDir = await tempDir("sluice-kustomization-");
-  const adapters = localAdapters({ dataDir, kubeconfig: env.kube.kubeconfig });
-  onTestFinished(() => adapters.database.close());
-  const registry = builtInReconcilers({
-    ...adapters,
-    buckets: new S3BucketConnector(),
-    tools: async () => env.tools,
-  });
-  const loop = { ...adapters, registry };
+  const { env, adapters, loop } = await localEngine({ prefix: "sluice-kustomization-" });
   const namespace = `k-${randomUUID().slice(0, 8)}`;
   const repo = await GitFixture.create(env.git, `kustomization/${namespace}`);
   const core = adminKubeConfig().makeApiClient(CoreV1Api);

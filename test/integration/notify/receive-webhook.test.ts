@@ -1,33 +1,20 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it, onTestFinished } from "vitest";
-import { S3BucketConnector } from "../../../shared/adapters/aws/s3-bucket-connector.ts";
-import { localAdapters } from "../../../shared/adapters/local/runtime.ts";
+import { describe, expect, it } from "vitest";
 import { createWebhookHandler } from "../../../shared/notify/receive-webhook.ts";
 import type { ObjectKey } from "../../../shared/ports/index.ts";
-import { builtInReconcilers } from "../../../shared/reconcile/kinds.ts";
 import { reconcileObject } from "../../../shared/reconcile/reconcile-object.ts";
 import { decodeWorkRequest } from "../../../shared/reconcile/work-request.ts";
-import { testEnv } from "../../env/context.ts";
 import { GitFixture } from "../../helpers/git-fixture.ts";
-import { tempDir } from "../../helpers/temp-dir.ts";
+import { localEngine } from "../../helpers/local-engine.ts";
 
 const NAMESPACE = "flux-system";
 const TOKEN = `token-${randomUUID()}`;
 
 describe("a GitHub push through a Receiver", () => {
   it("verifies the signature, queues the named and the labelled GitRepository once, and they fetch the push", async () => {
-    const env = testEnv();
-    const dataDir = await tempDir("sluice-receiver-");
-    const adapters = localAdapters({ dataDir });
-    onTestFinished(() => adapters.database.close());
-    const registry = builtInReconcilers({
-      ...adapters,
-      buckets: new S3BucketConnector(),
-      tools: async () => env.tools,
-    });
-    const loop = { ...adapters, registry };
+    const { env, dataDir, adapters, loop } = await localEngine({ prefix: "sluice-receiver-" });
 
     // The secret as an operator writes it next to the installation: a Kubernetes Secret manifest.
     const secretName = `webhook-${randomUUID().slice(0, 8)}`;
@@ -107,7 +94,10 @@ describe("a GitHub push through a Receiver", () => {
     const accepted = await push(signature, "delivery-1");
     expect(accepted).toEqual({
       status: 202,
-      body: { accepted: ["GitRepository/flux-system/fleet", "GitRepository/flux-system/web"] },
+      body: {
+        accepted: ["GitRepository/flux-system/fleet", "GitRepository/flux-system/web"],
+        requestedAt: expect.any(String),
+      },
     });
     const messages = await receive();
     const requests = messages.map((m) => decodeWorkRequest(m.body));
