@@ -128,7 +128,11 @@ export function registerBootstrap(
 ): void {
   const boot = program
     .command("bootstrap")
-    .description("write the root configuration into a repository and run sluice on it");
+    .description("write the root configuration into a repository and run sluice on it")
+    .addHelpText(
+      "after",
+      examples("sluice bootstrap git --url https://github.com/acme/fleet.git --path ./clusters/prod"),
+    );
   boot
     .command("git")
     .description("bootstrap from a Git repository over HTTPS")

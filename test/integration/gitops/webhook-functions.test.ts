@@ -176,7 +176,7 @@ describe("the GitOps loop on the Lambda handlers (moto), driven by a GitHub webh
     const push = githubPush({ secret: TOKEN, cloneUrl: repo.url, before: firstCommit, after: second });
     expect(await answer(push)).toEqual({
       statusCode: 202,
-      body: { accepted: [`GitRepository/${ROOT_NAMESPACE}/${ROOT_NAME}`] },
+      body: { accepted: [`GitRepository/${ROOT_NAMESPACE}/${ROOT_NAME}`], requestedAt: expect.any(String) },
     });
     // GitHub redelivers with the same delivery id: answered alike, but the FIFO queue drops it.
     // (moto forgets a de-duplication id once its message is deleted, where SQS keeps it for five
