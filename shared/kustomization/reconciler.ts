@@ -17,6 +17,7 @@ import {
   type ReconcileResult,
   type Reconciler,
 } from "../reconcile/reconciler.ts";
+import { SUCCEEDED } from "../reconcile/status.ts";
 import type { KubeObject } from "../render/kube-object.ts";
 import { overlayFromSpec } from "../render/overlay.ts";
 import { resolvePostBuildVariables, substituteVariables } from "../render/post-build.ts";
@@ -93,13 +94,14 @@ export class KustomizationReconciler implements Reconciler {
 
   async reconcile(input: ReconcileInput): Promise<ReconcileResult> {
     const { object, signal, deadline } = input;
+    const startedAt = performance.now();
     const spec = readKustomizationSpec(object);
     await checkDependencies(object, spec.dependsOn, this.#deps.state);
     const { artifact } = await resolveSource(spec.source, this.#deps);
     const revision = artifact.revision;
     try {
       const files = await readSourceFiles(artifact, this.#deps);
-      return await this.#sync(object, spec, revision, files, { signal, deadline });
+      return await this.#sync(object, spec, revision, files, { signal, deadline, startedAt });
     } catch (error) {
       // Whatever failed, the attempt is on record; inventory and lastAppliedRevision stay as they were.
       const attempted = { lastAttemptedRevision: revision };
@@ -189,7 +191,7 @@ export class KustomizationReconciler implements Reconciler {
     spec: KustomizationSpec,
     revision: string,
     files: Awaited<ReturnType<typeof readSourceFiles>>,
-    run: { signal: AbortSignal; deadline: number | undefined },
+    run: { signal: AbortSignal; deadline: number | undefined; startedAt: number },
   ): Promise<ReconcileResult> {
     const { signal } = run;
     const session = this.#session(spec);
@@ -252,9 +254,23 @@ export class KustomizationReconciler implements Reconciler {
     return {
       message: `Applied revision: ${revision}`,
       status: { ...status, lastAppliedRevision: revision },
-      events: news,
+      // As Flux: the change set (Progressing), then the run's end, which also wakes dependents.
+      events:
+        changes.length > 0
+          ? [...news, finishedEvent(object, revision, performance.now() - run.startedAt)]
+          : news,
     };
   }
+}
+
+function finishedEvent(object: StoredObject, revision: string, tookMs: number) {
+  const interval = optionalString(object.spec, "interval");
+  return {
+    type: "Normal" as const,
+    reason: SUCCEEDED,
+    message: `Reconciliation finished in ${(tookMs / 1000).toFixed(1)}s${interval ? `, next run in ${interval}` : ""}`,
+    revision,
+  };
 }
 
 /**
@@ -265,7 +281,7 @@ function changeEvent(object: StoredObject, changes: readonly ChangeSetEntry[], r
   const drift = object.status?.lastAppliedRevision === revision;
   return {
     type: "Normal" as const,
-    reason: "ReconciliationSucceeded",
+    reason: "Progressing",
     message: drift ? `corrected drift:\n${summarize(changes)}` : summarize(changes),
     revision,
   };

@@ -102,8 +102,15 @@ describe("Kustomization on the real API server", () => {
     expect(edited.ready).toMatchObject({ status: "True", message: `Applied revision: main@sha1:${edit}` });
     expect((await t.live("a"))?.data).toEqual({ color: "green" });
     expect(await t.live("b")).toBeUndefined();
-    const news = (await t.events()).map((e) => e.message);
-    expect(news).toContain(`ConfigMap/${t.namespace}/a configured\nConfigMap/${t.namespace}/b deleted`);
+    // As Flux reports it: the change set as Progressing, then the end of the run.
+    const news = (await t.events()).filter((e) => e.revision === `main@sha1:${edit}`);
+    expect(news.map((e) => [e.reason, e.message])).toEqual([
+      ["Progressing", `ConfigMap/${t.namespace}/a configured\nConfigMap/${t.namespace}/b deleted`],
+      [
+        "ReconciliationSucceeded",
+        expect.stringMatching(/^Reconciliation finished in \d+\.\ds, next run in 10m$/),
+      ],
+    ]);
 
     // Someone edits the object by hand; the next run at the interval puts it back.
     await t.core.patchNamespacedConfigMap({
