@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import type { RootSourceConfig } from "../control/root-config.ts";
 import { formatKey } from "../ports/index.ts";
 import type { SyncReport } from "./dev-sync.ts";
@@ -40,10 +41,15 @@ export interface PushGuideOptions {
   readonly kubectl: string;
 }
 
+/** Where `npx sluice` finds its command: this project's folder. */
+const PROJECT_DIR = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
+
 /** Exactly how to push a change to the example and watch it land, as lines to copy. */
 export function pushGuide(options: PushGuideOptions): string[] {
   const { namespace, name, key, text } = EXAMPLE_GREETING;
   const kubectl = `${quote(options.kubectl)} --kubeconfig ${quote(options.kubeconfig)}`;
+  // The CLI talks to 127.0.0.1:9292 unless told otherwise.
+  const api = options.apiUrl === "http://127.0.0.1:9292" ? "" : ` --api-url ${options.apiUrl}`;
   const folder =
     new URL(options.cloneUrl).pathname
       .split("/")
@@ -56,11 +62,12 @@ export function pushGuide(options: PushGuideOptions): string[] {
     '  git commit -am "A new greeting" && git push',
     "  (git may first ask who you are: git config --global user.email you@example.com)",
     "how to watch it land: sluice fetches the repository every minute and prints what it applies",
-    "here; to fetch at once:",
-    `  curl -X POST ${options.apiUrl}/v1/objects/GitRepository/flux-system/flux-system/reconcile`,
-    "then look at the cluster, or at the events:",
+    `here; to fetch at once and wait for the result, with the sluice CLI (from ${quote(PROJECT_DIR)}):`,
+    `  npx sluice reconcile kustomization apps --with-source${api}`,
+    "then look at the cluster, or at sluice's view of it:",
     `  ${kubectl} -n ${namespace} get configmap ${name} -o jsonpath='{.data.${key}}'`,
-    `  curl '${options.apiUrl}/v1/events?object=Kustomization/flux-system/apps'`,
+    `  npx sluice get all${api}`,
+    `  npx sluice events --for Kustomization/apps${api}`,
   ];
 }
 

@@ -14,6 +14,19 @@ import { testEnv } from "../env/context.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 const cli = fileURLToPath(new URL("../../shared/cli/main.ts", import.meta.url));
+
+/** One CLI command to its end, as the guide tells a newcomer to run it. */
+function runCli(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, NO_COLOR: "1" } });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    child.stdout.resume();
+    child.once("close", (code) => resolve({ code, stderr }));
+  });
+}
 const exampleGreeting = fileURLToPath(
   new URL("../../examples/quickstart/apps/greeting.yaml", import.meta.url),
 );
@@ -158,12 +171,18 @@ describe("the first run of `npm start`", () => {
     });
     await git.push({ fs, http, dir: work, remote: "origin", ref: "main" });
 
-    const reconcile = await fetch(
-      `${guide.apiUrl}/v1/objects/GitRepository/flux-system/flux-system/reconcile`,
-      { method: "POST" },
-    );
-    expect(reconcile.status).toBe(202);
-    await expect.poll(cluster.message, { timeout: 60_000, interval: 250 }).toBe(changed);
+    // The guide's own line: the CLI fetches at once and waits until the change is applied.
+    const reconcile = await runCli([
+      "reconcile",
+      "kustomization",
+      "apps",
+      "--with-source",
+      "--api-url",
+      guide.apiUrl,
+    ]);
+    expect(reconcile.code).toBe(0);
+    expect(reconcile.stderr).toMatch(/✔ .*applied revision/i);
+    expect(await cluster.message()).toBe(changed);
     // And the terminal said so.
     await first.waitFor(
       /Kustomization\/flux-system\/apps \S+: ConfigMap\/podinfo-demo\/greeting configured/,
