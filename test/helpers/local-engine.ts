@@ -1,6 +1,7 @@
 import { onTestFinished } from "vitest";
 import { S3BucketConnector } from "../../shared/adapters/aws/s3-bucket-connector.ts";
 import { localAdapters } from "../../shared/adapters/local/runtime.ts";
+import type { ObjectKey, StateStore } from "../../shared/ports/index.ts";
 import { builtInReconcilers } from "../../shared/reconcile/kinds.ts";
 import { testEnv } from "../env/context.ts";
 import { tempDir } from "./temp-dir.ts";
@@ -21,4 +22,37 @@ export async function localEngine(options: { readonly kubeconfig?: string; reado
     tools: async () => env.tools,
   });
   return { env, dataDir, adapters, registry, loop: { ...adapters, registry } };
+}
+
+/**
+ * A GitRepository on `main` of `url` and a Kustomization over its `./deploy` with prune, both
+ * named `name` in flux-system and applying into namespace `name`: the pair most tests start from.
+ */
+export async function putGitKustomization(
+  state: StateStore,
+  options: { readonly name: string; readonly url: string; readonly spec?: Readonly<Record<string, unknown>> },
+): Promise<{ git: ObjectKey; ks: ObjectKey }> {
+  const { name } = options;
+  const git: ObjectKey = { kind: "GitRepository", namespace: "flux-system", name };
+  const ks: ObjectKey = { kind: "Kustomization", namespace: "flux-system", name };
+  await state.putObject({
+    key: git,
+    apiVersion: "source.toolkit.fluxcd.io/v1",
+    metadata: {},
+    spec: { interval: "1m", url: options.url, ref: { branch: "main" } },
+  });
+  await state.putObject({
+    key: ks,
+    apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+    metadata: {},
+    spec: {
+      interval: "10m",
+      sourceRef: { kind: "GitRepository", name },
+      path: "./deploy",
+      prune: true,
+      targetNamespace: name,
+      ...options.spec,
+    },
+  });
+  return { git, ks };
 }

@@ -8,7 +8,7 @@ import { reconcileObject } from "../../../shared/reconcile/reconcile-object.ts";
 import { conditionsOf } from "../../../shared/reconcile/status.ts";
 import { adminKubeConfig } from "../../env/context.ts";
 import { GitFixture } from "../../helpers/git-fixture.ts";
-import { localEngine } from "../../helpers/local-engine.ts";
+import { localEngine, putGitKustomization } from "../../helpers/local-engine.ts";
 
 const configMap = (name: string, data: Record<string, string>) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n${Object.entries(data)
@@ -24,26 +24,10 @@ async function setup(extraSpec: Record<string, unknown> = {}) {
   onTestFinished(async () => {
     await core.deleteNamespace({ name: namespace }).catch(() => {});
   });
-  const git: ObjectKey = { kind: "GitRepository", namespace: "flux-system", name: namespace };
-  const ks: ObjectKey = { kind: "Kustomization", namespace: "flux-system", name: namespace };
-  await adapters.state.putObject({
-    key: git,
-    apiVersion: "source.toolkit.fluxcd.io/v1",
-    metadata: {},
-    spec: { interval: "1m", url: repo.url, ref: { branch: "main" } },
-  });
-  await adapters.state.putObject({
-    key: ks,
-    apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-    metadata: {},
-    spec: {
-      interval: "10m",
-      sourceRef: { kind: "GitRepository", name: namespace },
-      path: "./deploy",
-      prune: true,
-      targetNamespace: namespace,
-      ...extraSpec,
-    },
+  const { git, ks } = await putGitKustomization(adapters.state, {
+    name: namespace,
+    url: repo.url,
+    spec: extraSpec,
   });
   const poll = async (key: ObjectKey) => {
     const run = await reconcileObject({ key, reason: "manual" }, "test", loop);
