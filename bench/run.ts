@@ -4,6 +4,7 @@ import { applyFigures } from "./apply.ts";
 import { awsBackend, localBackend } from "./backends.ts";
 import { bundleFigures } from "./bundles.ts";
 import { environmentFigures } from "./environment.ts";
+import { gitopsFigures } from "./gitops.ts";
 import { loopFigures } from "./loop.ts";
 import { renderFigures } from "./render.ts";
 import { type Figure, report } from "./results.ts";
@@ -41,6 +42,8 @@ try {
   figures.push(...(await renderFigures(env.info.tools.kubectl)));
   console.error("bench: apply");
   figures.push(...(await applyFigures(env.info)));
+  console.error("bench: GitOps end to end");
+  figures.push(...(await gitopsFigures(env.info)));
 } finally {
   await env.stop();
 }
