@@ -5,6 +5,7 @@ import { EcrRegistryLogin } from "../shared/adapters/aws/ecr-registry-login.ts";
 import { awsAdapters, awsConfigFromEnv } from "../shared/adapters/aws/runtime.ts";
 import { S3BucketConnector } from "../shared/adapters/aws/s3-bucket-connector.ts";
 import { fromSqsRecord } from "../shared/adapters/aws/sqs-work-queue.ts";
+import { AgentPool } from "../shared/apply/agent-pool.ts";
 import { builtInReconcilers } from "../shared/reconcile/kinds.ts";
 import { wakeDependents } from "../shared/reconcile/wake-dependents.ts";
 import { processBatch } from "../shared/reconcile/worker.ts";
@@ -26,6 +27,8 @@ const registry = builtInReconcilers({
   registryLogin: new EcrRegistryLogin(),
   tools: lazyTools({ cacheDir: "/tmp/sluice-cache" }),
   cacheDir: "/tmp/sluice-cache",
+  // A warm instance keeps its API server connections for the next batch.
+  agents: new AgentPool(),
   // Kept by a warm instance too: a batch of Kustomizations after a push unpacks the revision once.
   artifactFiles: new ArtifactFilesCache({ maxBytes: DEFAULT_ARTIFACT_FILES_CACHE_BYTES }),
   limits: sourceLimitsFromEnv(process.env),

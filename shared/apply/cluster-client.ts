@@ -1,5 +1,6 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { KubeObject } from "../render/kube-object.ts";
+import type { AgentPool } from "./agent-pool.ts";
 import { Discovery } from "./discovery.ts";
 import { isNotFound, KubeApiError } from "./kube-errors.ts";
 import { KubeHttp } from "./kube-http.ts";
@@ -19,6 +20,8 @@ export interface ClusterClientOptions {
   readonly impersonate?: string;
   /** Requests in flight at once; default 8. */
   readonly concurrency?: number;
+  /** Connections shared with other clients of this process (see AgentPool). */
+  readonly agents?: AgentPool;
 }
 
 export interface CallOptions {
@@ -52,6 +55,7 @@ export class ClusterClient {
     this.#http = new KubeHttp(kc, {
       maxSockets: this.concurrency,
       ...(options.impersonate ? { impersonate: options.impersonate } : {}),
+      ...(options.agents ? { agents: options.agents } : {}),
     });
     this.#discovery = new Discovery(this.#http);
   }

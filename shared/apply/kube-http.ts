@@ -1,6 +1,7 @@
-import { Agent as HttpAgent, request as httpRequest } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from "node:https";
+import { type Agent as HttpAgent, request as httpRequest } from "node:http";
+import { request as httpsRequest, type RequestOptions } from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { type AgentPool, newAgent } from "./agent-pool.ts";
 import { describeNetworkError, KubeApiError, type KubeStatus } from "./kube-errors.ts";
 
 export interface KubeRequest {
@@ -18,6 +19,8 @@ export interface KubeHttpOptions {
   readonly impersonate?: string;
   /** Parallel connections to the API server. */
   readonly maxSockets: number;
+  /** Connections shared across clients of this process; without one, this client keeps its own. */
+  readonly agents?: AgentPool;
 }
 
 /**
@@ -109,23 +112,13 @@ export class KubeHttp {
   }
 
   #agentFrom(opts: RequestOptions): HttpAgent {
-    if (this.#agent) return this.#agent;
-    const common = { keepAlive: true, maxSockets: this.#options.maxSockets };
-    this.#agent =
-      this.#server.protocol === "http:"
-        ? new HttpAgent(common)
-        : new HttpsAgent({
-            ...common,
-            ...(opts.ca ? { ca: opts.ca } : {}),
-            ...(opts.cert ? { cert: opts.cert } : {}),
-            ...(opts.key ? { key: opts.key } : {}),
-            ...(opts.servername ? { servername: opts.servername } : {}),
-            ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
-          });
+    if (this.#options.agents)
+      return this.#options.agents.agentFor(this.#server, opts, this.#options.maxSockets);
+    this.#agent ??= newAgent(this.#server, opts, this.#options.maxSockets);
     return this.#agent;
   }
 
-  /** Closes kept-alive connections (tests and short-lived processes). */
+  /** Closes this client's own kept-alive connections; pooled ones stay for the next run. */
   close(): void {
     this.#agent?.destroy();
     this.#agent = undefined;

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseDuration } from "../api/duration.ts";
 import { optionalString } from "../api/spec-fields.ts";
+import type { AgentPool } from "../apply/agent-pool.ts";
 import { applyObjects } from "../apply/apply-objects.ts";
 import { type ChangeSetEntry, isChange, summarize } from "../apply/change-set.ts";
 import { describeHealthFailures, waitForHealthy } from "../apply/health-wait.ts";
@@ -39,6 +40,8 @@ export interface KustomizationDeps extends SourceDeps, CommandDeps {
   readonly clusters: ClusterConnector;
   /** kubectl, whose built-in kustomize renders: the Lambda layer's binary, found on first use. */
   readonly tools: () => Promise<Tools>;
+  /** Connections to API servers kept across runs of this process. */
+  readonly agents?: AgentPool;
 }
 
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;

@@ -1,4 +1,5 @@
 import type { KubeConfig } from "@kubernetes/client-node";
+import type { AgentPool } from "../apply/agent-pool.ts";
 import { ClusterClient } from "../apply/cluster-client.ts";
 import type { ClusterConnector, SecretStore } from "../ports/index.ts";
 import { connectTarget, type KustomizationTarget } from "./cluster-target.ts";
@@ -7,7 +8,11 @@ export interface TargetSessionOptions {
   readonly target: KustomizationTarget;
   /** `system:serviceaccount:…` to impersonate for every call, when set. */
   readonly impersonate: string | undefined;
-  readonly deps: { readonly clusters: ClusterConnector; readonly secrets: SecretStore };
+  readonly deps: {
+    readonly clusters: ClusterConnector;
+    readonly secrets: SecretStore;
+    readonly agents?: AgentPool;
+  };
 }
 
 /**

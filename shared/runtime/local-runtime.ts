@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { EcrRegistryLogin } from "../adapters/aws/ecr-registry-login.ts";
 import { S3BucketConnector } from "../adapters/aws/s3-bucket-connector.ts";
 import { localAdapters } from "../adapters/local/runtime.ts";
+import { AgentPool } from "../apply/agent-pool.ts";
 import { createApiHandler } from "../control/http-api.ts";
 import { ensureRootObjects, type RootSourceConfig } from "../control/root-config.ts";
 import { createWebhookHandler } from "../notify/receive-webhook.ts";
@@ -60,9 +61,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
   });
   const holder = `local-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const agents = new AgentPool();
   const registry =
     options.registry ??
     builtInReconcilers({
+      agents,
       ...adapters,
       buckets: new S3BucketConnector(),
       registryLogin: new EcrRegistryLogin(),
@@ -128,6 +131,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         server.close(() => resolve());
       });
       await worker;
+      agents.close();
       adapters.database.close();
     },
   };
