@@ -20,8 +20,8 @@ import { packTarball } from "../shared/sources/artifact/tarball.ts";
 import { readTarball } from "../shared/sources/artifact/untar.ts";
 import { memoryFile } from "../shared/sources/source-file.ts";
 import type { EnvInfo } from "../test/env/environment.ts";
-import { exec, lastLines } from "../test/env/exec.ts";
 import { createBareRepo } from "../test/env/git-server.ts";
+import { gitCli } from "./git-cli.ts";
 import { duration, type Figure, median, percentile, round } from "./results.ts";
 
 /** The root Kustomization's path in both repositories; everything it renders is configuration. */
@@ -36,21 +36,6 @@ const ROOT_REVISION = (commit: string) => `main@sha1:${commit}`;
 // ---------------------------------------------------------------------------------------------
 // Git: a working copy committed with the git CLI and pushed straight into the served bare repo.
 
-async function git(cwd: string, args: string[]): Promise<string> {
-  const result = await exec("git", args, {
-    cwd,
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "bench",
-      GIT_AUTHOR_EMAIL: "bench@sluice.test",
-      GIT_COMMITTER_NAME: "bench",
-      GIT_COMMITTER_EMAIL: "bench@sluice.test",
-    },
-  });
-  if (result.code !== 0) throw new Error(`git ${args.join(" ")} failed: ${lastLines(result.stderr)}`);
-  return result.stdout.trim();
-}
-
 interface BenchRepo {
   readonly url: string;
   write(files: Readonly<Record<string, string>>): Promise<void>;
@@ -63,7 +48,7 @@ async function benchRepo(env: EnvInfo, name: string, work: string): Promise<Benc
   const bare = await createBareRepo(env.git.root, name);
   const dir = join(work, name);
   await mkdir(dir, { recursive: true });
-  await git(dir, ["init", "--quiet", "--initial-branch=main"]);
+  await gitCli(dir, ["init", "--quiet", "--initial-branch=main"]);
   return {
     url: `${env.git.url}/${name}.git`,
     async write(files) {
@@ -73,12 +58,12 @@ async function benchRepo(env: EnvInfo, name: string, work: string): Promise<Benc
       }
     },
     async commit(message) {
-      await git(dir, ["add", "--all"]);
-      await git(dir, ["commit", "--quiet", "-m", message]);
-      return git(dir, ["rev-parse", "HEAD"]);
+      await gitCli(dir, ["add", "--all"]);
+      await gitCli(dir, ["commit", "--quiet", "-m", message]);
+      return gitCli(dir, ["rev-parse", "HEAD"]);
     },
     async push() {
-      await git(dir, ["push", "--quiet", "--force", bare, "main"]);
+      await gitCli(dir, ["push", "--quiet", "--force", bare, "main"]);
     },
   };
 }

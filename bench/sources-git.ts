@@ -9,26 +9,11 @@ import type { ObjectKey } from "../shared/ports/index.ts";
 import { GitRepositoryReconciler } from "../shared/sources/git/reconciler.ts";
 import { TransferMeter } from "../shared/sources/transfer-meter.ts";
 import type { EnvInfo } from "../test/env/environment.ts";
-import { exec, lastLines } from "../test/env/exec.ts";
 import { createBareRepo } from "../test/env/git-server.ts";
+import { gitCli } from "./git-cli.ts";
 import { type Figure, median, round } from "./results.ts";
 
 const MiB = 1024 * 1024;
-
-async function run(cwd: string, args: string[]): Promise<string> {
-  const result = await exec("git", args, {
-    cwd,
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "bench",
-      GIT_AUTHOR_EMAIL: "bench@sluice.test",
-      GIT_COMMITTER_NAME: "bench",
-      GIT_COMMITTER_EMAIL: "bench@sluice.test",
-    },
-  });
-  if (result.code !== 0) throw new Error(`git ${args.join(" ")} failed: ${lastLines(result.stderr)}`);
-  return result.stdout.trim();
-}
 
 /**
  * A repository on the test server, built with the git CLI (isomorphic-git would spend minutes
@@ -38,7 +23,7 @@ async function buildRepo(env: EnvInfo, name: string, work: string) {
   const bare = await createBareRepo(env.git.root, name);
   const dir = join(work, name);
   await mkdir(dir, { recursive: true });
-  await run(dir, ["init", "--quiet", "--initial-branch=main"]);
+  await gitCli(dir, ["init", "--quiet", "--initial-branch=main"]);
   return {
     url: `${env.git.url}/${name}.git`,
     async write(files: Record<string, string>) {
@@ -48,10 +33,10 @@ async function buildRepo(env: EnvInfo, name: string, work: string) {
       }
     },
     async commit(message: string) {
-      await run(dir, ["add", "--all"]);
-      await run(dir, ["commit", "--quiet", "-m", message]);
+      await gitCli(dir, ["add", "--all"]);
+      await gitCli(dir, ["commit", "--quiet", "-m", message]);
     },
-    push: () => run(dir, ["push", "--quiet", "--force", bare, "main"]),
+    push: () => gitCli(dir, ["push", "--quiet", "--force", bare, "main"]),
   };
 }
 
