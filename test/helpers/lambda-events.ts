@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Message } from "@aws-sdk/client-sqs";
+import { type Message, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, LambdaFunctionURLEvent, ScheduledEvent, SQSRecord } from "aws-lambda";
 
 const ACCOUNT = "123456789012";
@@ -118,4 +118,18 @@ export function functionUrlEvent(request: FunctionUrlRequest): LambdaFunctionURL
       timeEpoch: Date.now(),
     },
   };
+}
+
+/** What the event source mapping would receive now: up to 10 messages, every attribute. */
+export async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+  const received = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 1,
+      MessageSystemAttributeNames: ["All"],
+      MessageAttributeNames: ["All"],
+    }),
+  );
+  return received.Messages ?? [];
 }

@@ -4,7 +4,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { CreateBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { type Message, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { type Message, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CoreV1Api } from "@kubernetes/client-node";
 import type { SQSEvent } from "aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -18,7 +18,13 @@ import { conditionsOf } from "../../shared/reconcile/status.ts";
 import { encodeWorkRequest } from "../../shared/reconcile/work-request.ts";
 import { adminKubeConfig, awsClientConfig, testEnv } from "../env/context.ts";
 import { GitFixture } from "../helpers/git-fixture.ts";
-import { functionUrlEvent, lambdaContext, scheduledEvent, sqsRecord } from "../helpers/lambda-events.ts";
+import {
+  functionUrlEvent,
+  lambdaContext,
+  receiveAll,
+  scheduledEvent,
+  sqsRecord,
+} from "../helpers/lambda-events.ts";
 
 const REGION = "us-east-1";
 const name = `sluice-fn-${randomUUID().slice(0, 8)}`;
@@ -28,19 +34,6 @@ let state: DynamoDbStateStore;
 const QUEUE_ARN = () => `arn:aws:sqs:${REGION}:123456789012:${name}.fifo`;
 const context = (functionName: string) => lambdaContext(functionName, REGION);
 const record = (message: Message) => sqsRecord(message, QUEUE_ARN(), REGION);
-
-async function receiveAll(sqs: SQSClient): Promise<Message[]> {
-  const received = await sqs.send(
-    new ReceiveMessageCommand({
-      QueueUrl: queueUrl,
-      MaxNumberOfMessages: 10,
-      WaitTimeSeconds: 1,
-      MessageSystemAttributeNames: ["All"],
-      MessageAttributeNames: ["All"],
-    }),
-  );
-  return received.Messages ?? [];
-}
 
 describe("Lambda handlers on the AWS adapters (moto)", () => {
   const config = awsClientConfig();
@@ -96,7 +89,7 @@ describe("Lambda handlers on the AWS adapters (moto)", () => {
         MessageDeduplicationId: "garbage",
       }),
     );
-    const messages = await receiveAll(sqs);
+    const messages = await receiveAll(sqs, queueUrl);
     expect(messages).toHaveLength(2);
     const event: SQSEvent = { Records: messages.map(record) };
     const response = await worker(event, context("worker"));
@@ -130,7 +123,7 @@ describe("Lambda handlers on the AWS adapters (moto)", () => {
       context("api"),
     );
     expect(accepted).toMatchObject({ statusCode: 202 });
-    const queued = await receiveAll(sqs);
+    const queued = await receiveAll(sqs, queueUrl);
     expect(queued.map((m) => JSON.parse(m.Body as string).reason)).toEqual(["manual"]);
 
     const missing = await api(
@@ -187,7 +180,7 @@ describe("Lambda handlers on the AWS adapters (moto)", () => {
     );
     // Each pass runs what the queue holds: the source first, then what its ArtifactUpdated woke.
     for (let pass = 0; pass < 2; pass++) {
-      const event: SQSEvent = { Records: (await receiveAll(sqs)).map(record) };
+      const event: SQSEvent = { Records: (await receiveAll(sqs, queueUrl)).map(record) };
       expect(await worker(event, context("worker"))).toEqual({ batchItemFailures: [] });
     }
     const core = adminKubeConfig().makeApiClient(CoreV1Api);

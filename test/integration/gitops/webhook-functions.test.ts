@@ -4,7 +4,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { type Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { DynamoDbStateStore } from "../../../shared/adapters/aws/dynamodb-state-store.ts";
@@ -19,7 +19,13 @@ import { TOOL_ENV } from "../../../shared/runtime/tools.ts";
 import { adminKubeConfig, awsClientConfig, testEnv } from "../../env/context.ts";
 import { GitFixture } from "../../helpers/git-fixture.ts";
 import { type GithubDelivery, githubPush } from "../../helpers/github-push.ts";
-import { functionUrlEvent, lambdaContext, scheduledEvent, sqsRecord } from "../../helpers/lambda-events.ts";
+import {
+  functionUrlEvent,
+  lambdaContext,
+  receiveAll,
+  scheduledEvent,
+  sqsRecord,
+} from "../../helpers/lambda-events.ts";
 import { FLEET_RECEIVER, fleetSettings, webhookFleet } from "../../helpers/webhook-fleet.ts";
 
 const REGION = "us-east-1";
@@ -35,19 +41,6 @@ const receiverKey: ObjectKey = {
 };
 const appsKey: ObjectKey = { kind: "Kustomization", namespace: "flux-system", name: "apps" };
 const KUBECONFIG_SECRET = "target-kubeconfig";
-
-async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
-  const received = await sqs.send(
-    new ReceiveMessageCommand({
-      QueueUrl: queueUrl,
-      MaxNumberOfMessages: 10,
-      WaitTimeSeconds: 1,
-      MessageSystemAttributeNames: ["All"],
-      MessageAttributeNames: ["All"],
-    }),
-  );
-  return received.Messages ?? [];
-}
 
 describe("the GitOps loop on the Lambda handlers (moto), driven by a GitHub webhook", () => {
   it("scheduler registers the root, the worker syncs it; a signed push through the receiver goes live, a forgery queues nothing", {

@@ -3,18 +3,18 @@ import { resolveTarget } from "../../../shared/kustomization/cluster-target.ts";
 import { type KustomizationDeps, KustomizationReconciler } from "../../../shared/kustomization/reconciler.ts";
 import { readKustomizationSpec } from "../../../shared/kustomization/spec.ts";
 import type { StoredObject } from "../../../shared/ports/index.ts";
+import { storedObject } from "../../helpers/stored-object.ts";
 
 function kustomization(spec: Record<string, unknown>): StoredObject {
-  return {
-    key: { kind: "Kustomization", namespace: "flux-system", name: "apps" },
-    apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-    metadata: {},
-    spec: { interval: "10m", sourceRef: { kind: "GitRepository", name: "fleet" }, ...spec },
-    generation: 1,
-    status: undefined,
-    statusVersion: 0,
-    dueAt: undefined,
-  };
+  return storedObject(
+    { kind: "Kustomization", namespace: "flux-system", name: "apps" },
+    "kustomize.toolkit.fluxcd.io/v1",
+    {
+      interval: "10m",
+      sourceRef: { kind: "GitRepository", name: "fleet" },
+      ...spec,
+    },
+  );
 }
 
 describe("readKustomizationSpec", () => {

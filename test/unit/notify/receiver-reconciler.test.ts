@@ -2,25 +2,21 @@ import { describe, expect, it } from "vitest";
 import { ReceiverReconciler } from "../../../shared/notify/receiver-reconciler.ts";
 import type { SecretRef, SecretStore, StoredObject } from "../../../shared/ports/index.ts";
 import { ReconcileError } from "../../../shared/reconcile/reconciler.ts";
+import { storedObject } from "../../helpers/stored-object.ts";
 
 const TOKEN = "s3cr3t";
 
 function receiver(spec: Record<string, unknown> = {}): StoredObject {
-  return {
-    key: { kind: "Receiver", namespace: "flux-system", name: "github-receiver" },
-    apiVersion: "notification.toolkit.fluxcd.io/v1",
-    metadata: {},
-    spec: {
+  return storedObject(
+    { kind: "Receiver", namespace: "flux-system", name: "github-receiver" },
+    "notification.toolkit.fluxcd.io/v1",
+    {
       type: "github",
       secretRef: { name: "webhook-token" },
       resources: [{ kind: "GitRepository", name: "fleet" }],
       ...spec,
     },
-    generation: 1,
-    status: undefined,
-    statusVersion: 0,
-    dueAt: undefined,
-  };
+  );
 }
 
 function secretsWith(data: Record<string, Record<string, string>>): SecretStore & { asked: SecretRef[] } {

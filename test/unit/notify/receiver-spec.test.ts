@@ -2,23 +2,19 @@ import { describe, expect, it } from "vitest";
 import { readReceiverSpec } from "../../../shared/notify/receiver-spec.ts";
 import type { StoredObject } from "../../../shared/ports/index.ts";
 import { ReconcileError } from "../../../shared/reconcile/reconciler.ts";
+import { storedObject } from "../../helpers/stored-object.ts";
 
 function receiver(spec: Record<string, unknown>): StoredObject {
-  return {
-    key: { kind: "Receiver", namespace: "flux-system", name: "github" },
-    apiVersion: "notification.toolkit.fluxcd.io/v1",
-    metadata: {},
-    spec: {
+  return storedObject(
+    { kind: "Receiver", namespace: "flux-system", name: "github" },
+    "notification.toolkit.fluxcd.io/v1",
+    {
       type: "github",
       secretRef: { name: "webhook-token" },
       resources: [{ kind: "GitRepository", name: "fleet" }],
       ...spec,
     },
-    generation: 1,
-    status: undefined,
-    statusVersion: 0,
-    dueAt: undefined,
-  };
+  );
 }
 
 function failure(spec: Record<string, unknown>): ReconcileError {
