@@ -82,7 +82,8 @@ async function pruneOne(client: ClusterClient, ref: ObjectRef, options: PruneOpt
   }
 }
 
-function ownedBy(
+/** Whether the live labels carry every owner label (no owner given: anything goes). */
+export function ownedBy(
   labels: Readonly<Record<string, string>> | undefined,
   owner: Readonly<Record<string, string>> | undefined,
 ): boolean {

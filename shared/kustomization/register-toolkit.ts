@@ -1,12 +1,14 @@
 import type { ChangeSetEntry } from "../apply/change-set.ts";
-import type { ObjectRef } from "../apply/object-ref.ts";
+import { type ObjectRef, refOf, refSubject } from "../apply/object-ref.ts";
+import { ownedBy } from "../apply/prune.ts";
 import { type CommandDeps, requestDeletion } from "../control/commands.ts";
 import { ManifestError, manifestInput, sameDesiredState } from "../control/manifest.ts";
 import { isRootObject } from "../control/root-config.ts";
-import { formatKey, type ObjectKey, type PutObjectInput, type StoredObject } from "../ports/index.ts";
+import { formatKey, type PutObjectInput } from "../ports/index.ts";
 import { deletionRequested } from "../reconcile/deletion.ts";
 import { encodeWorkRequest } from "../reconcile/work-request.ts";
 import { type KubeObject, objectSubject } from "../render/kube-object.ts";
+import { toolkitKey } from "./toolkit-objects.ts";
 
 export interface RegistrationOptions {
   /** Labels naming the Kustomization that registers: set on every object, required to remove one. */
@@ -21,21 +23,8 @@ export interface RegistrationResult {
   readonly failures: string[];
 }
 
-/** Objects without a namespace land where kubectl would put them. */
-function keyOf(object: KubeObject): ObjectKey {
-  return { kind: object.kind, namespace: object.metadata.namespace ?? "default", name: object.metadata.name };
-}
-
-function ownedBy(object: StoredObject, owner: Readonly<Record<string, string>>): boolean {
-  return Object.entries(owner).every(([k, v]) => object.metadata.labels?.[k] === v);
-}
-
-function entry(object: KubeObject | ObjectRef, action: ChangeSetEntry["action"]): ChangeSetEntry {
-  const subject =
-    "metadata" in object
-      ? objectSubject(object)
-      : objectSubject({ kind: object.kind, metadata: { name: object.name, namespace: object.namespace } });
-  return { subject, action };
+function entry(ref: ObjectRef, action: ChangeSetEntry["action"]): ChangeSetEntry {
+  return { subject: refSubject(ref), action, object: ref };
 }
 
 /**
@@ -52,7 +41,8 @@ export async function registerToolkitObjects(
   const changes: ChangeSetEntry[] = [];
   const failures: string[] = [];
   for (const object of objects) {
-    const key = keyOf(object);
+    const ref = refOf(object);
+    const key = toolkitKey(ref);
     let input: PutObjectInput;
     try {
       input = manifestInput(object, key);
@@ -68,11 +58,11 @@ export async function registerToolkitObjects(
     };
     const stored = await deps.state.getObject(key);
     if (stored && isRootObject(stored)) {
-      changes.push(entry(object, "skipped"));
+      changes.push(entry(ref, "skipped"));
       continue;
     }
     if (stored && sameDesiredState(stored, input)) {
-      changes.push(entry(object, "unchanged"));
+      changes.push(entry(ref, "unchanged"));
       continue;
     }
     const saved = await deps.state.putObject(input);
@@ -84,7 +74,7 @@ export async function registerToolkitObjects(
         body: encodeWorkRequest({ key, reason: "config" }),
       },
     ]);
-    changes.push(entry(object, stored ? "configured" : "created"));
+    changes.push(entry(ref, stored ? "configured" : "created"));
   }
   return { changes, failures };
 }
@@ -101,10 +91,10 @@ export async function deregisterToolkitObjects(
 ): Promise<ChangeSetEntry[]> {
   const changes: ChangeSetEntry[] = [];
   for (const ref of refs) {
-    const key = { kind: ref.kind, namespace: ref.namespace ?? "default", name: ref.name };
+    const key = toolkitKey(ref);
     const stored = await deps.state.getObject(key);
     if (!stored) continue;
-    if (isRootObject(stored) || !ownedBy(stored, options.ownerLabels)) {
+    if (isRootObject(stored) || !ownedBy(stored.metadata.labels, options.ownerLabels)) {
       changes.push(entry(ref, "skipped"));
       continue;
     }

@@ -6,7 +6,7 @@ import { clusterHealth, type HealthReader } from "../apply/health-wait.ts";
 import type { StateStore } from "../ports/index.ts";
 import { conditionsOf } from "../reconcile/status.ts";
 import { apiGroup } from "../render/kube-object.ts";
-import { isToolkitGroup } from "./toolkit-objects.ts";
+import { isToolkitGroup, toolkitKey } from "./toolkit-objects.ts";
 
 /**
  * Health of toolkit objects (a Kustomization's child Kustomizations, its sources, …): they live
@@ -15,8 +15,7 @@ import { isToolkitGroup } from "./toolkit-objects.ts";
  */
 export function toolkitHealth(state: StateStore): HealthReader {
   return async (ref) => {
-    const key = { kind: ref.kind, namespace: ref.namespace ?? "default", name: ref.name };
-    const stored = await state.getObject(key).catch(() => undefined);
+    const stored = await state.getObject(toolkitKey(ref)).catch(() => undefined);
     if (!stored) return health("NotFound", `${ref.kind} is not registered`);
     if (!findCondition(conditionsOf(stored.status), READY))
       return health("InProgress", `${ref.kind} has not been reconciled yet`);

@@ -1,3 +1,5 @@
+import type { ObjectRef } from "../apply/object-ref.ts";
+import type { ObjectKey } from "../ports/index.ts";
 import { apiGroup, type KubeObject } from "../render/kube-object.ts";
 
 /** API groups of the objects sluice itself runs: they are registered with sluice, not applied. */
@@ -11,6 +13,11 @@ const TOOLKIT_GROUPS = new Set([
 
 export function isToolkitGroup(group: string): boolean {
   return TOOLKIT_GROUPS.has(group);
+}
+
+/** Where a toolkit object is registered; one without a namespace lands where kubectl would put it. */
+export function toolkitKey(ref: ObjectRef): ObjectKey {
+  return { kind: ref.kind, namespace: ref.namespace ?? "default", name: ref.name };
 }
 
 /** A GitRepository, Kustomization, Receiver, …: an object for sluice's control plane. */
