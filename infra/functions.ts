@@ -133,6 +133,7 @@ export class Functions extends Construct {
       ...common,
     });
     storage.table.grantReadWriteData(this.worker);
+    storage.events.grantWriteData(this.worker);
     storage.artifacts.grantReadWrite(this.worker);
     messaging.queue.grantSendMessages(this.worker);
     messaging.queue.grantConsumeMessages(this.worker);
@@ -163,6 +164,7 @@ export class Functions extends Construct {
 
     this.api = new SluiceFunction(this, "Api", { entry: entry("api"), ...common });
     storage.table.grantReadWriteData(this.api);
+    storage.events.grantReadData(this.api);
     messaging.queue.grantSendMessages(this.api);
     this.apiUrl = this.api.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM }).url;
 

@@ -18,6 +18,7 @@ interface Acceptance {
  */
 export function acceptedFindings(stack: SluiceStack, { secretPrefix, sources }: NagContext): Acceptance[] {
   const tableId = stack.getLogicalId(stack.storage.table.node.defaultChild as never);
+  const eventTableId = stack.getLogicalId(stack.storage.events.node.defaultChild as never);
   const bucketId = stack.getLogicalId(stack.storage.artifacts.node.defaultChild as never);
   // The finding names the ARN as synthesized: literal when the stack's env is set, a token otherwise.
   const region = Token.isUnresolved(stack.region) ? "<AWS::Region>" : stack.region;
@@ -47,6 +48,11 @@ export function acceptedFindings(stack: SluiceStack, { secretPrefix, sources }: 
       ids: [`AwsSolutions-IAM5[Resource::<${tableId}.Arn>/index/*]`],
       reason:
         "Queries of the state table's own due-time index; the wildcard covers only this table's indexes.",
+    },
+    {
+      ids: [`AwsSolutions-IAM5[Resource::<${eventTableId}.Arn>/index/*]`],
+      reason:
+        "Queries of the event table's own recent-events index; the wildcard covers only this table's indexes.",
     },
     {
       ids: [

@@ -59,6 +59,7 @@ export class SluiceStack extends Stack {
         : {}),
       environment: {
         [AWS_RUNTIME_ENV.tableName]: this.storage.table.tableName,
+        [AWS_RUNTIME_ENV.eventTableName]: this.storage.events.tableName,
         [AWS_RUNTIME_ENV.queueUrl]: this.messaging.queue.queueUrl,
         [AWS_RUNTIME_ENV.deadLetterQueueUrl]: this.messaging.deadLetterQueue.queueUrl,
         [AWS_RUNTIME_ENV.eventBusName]: this.messaging.bus.eventBusName,

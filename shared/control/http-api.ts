@@ -2,6 +2,7 @@ import { type EventLog, isPortError, type ObjectKey, parseKey, type StoredObject
 import {
   type CommandDeps,
   CommandError,
+  putDesiredState,
   requestDeletion,
   requestReconcile,
   setSuspended,
@@ -55,17 +56,27 @@ export interface ApiDeps extends CommandDeps {
   readonly eventLog?: EventLog;
 }
 
+/**
+ * The most events one response carries: the newest ones, when a request asks for more or sets no
+ * limit. It keeps a response well inside a function URL's 6 MB and a read of the log bounded.
+ */
+export const MAX_EVENTS_PER_RESPONSE = 1000;
+
 async function listEvents(eventLog: EventLog | undefined, query: ApiRequest["query"]): Promise<ApiResponse> {
   if (!eventLog)
     return error(501, "NotImplemented", "this installation keeps no event log; see the event bus");
   const key = query.object ? parseKey(query.object) : undefined;
   if (query.object && !key) return error(400, "BadRequest", "object must be Kind/namespace/name");
   const since = query.since ? Date.parse(query.since) : undefined;
-  const limit = query.limit ? Number(query.limit) : undefined;
+  const asked = query.limit ? Number(query.limit) : undefined;
+  const limit =
+    asked !== undefined && Number.isInteger(asked) && asked > 0
+      ? Math.min(asked, MAX_EVENTS_PER_RESPONSE)
+      : MAX_EVENTS_PER_RESPONSE;
   const events = await eventLog.list({
     ...(key ? { key } : {}),
     ...(since !== undefined && !Number.isNaN(since) ? { since } : {}),
-    ...(limit !== undefined && Number.isInteger(limit) && limit > 0 ? { limit } : {}),
+    limit,
   });
   return { status: 200, body: { items: events } };
 }
@@ -97,7 +108,7 @@ export function createApiHandler(deps: ApiDeps): (request: ApiRequest) => Promis
           : error(404, "NotFound", `${kind}/${namespace}/${name} not found`);
       }
       if (request.method === "PUT" && !action) {
-        const object = await deps.state.putObject(parseManifest(request.body ?? "", key));
+        const { object } = await putDesiredState(deps, parseManifest(request.body ?? "", key));
         return { status: 200, body: objectView(object) };
       }
       if (request.method === "DELETE" && !action)

@@ -1,12 +1,11 @@
 import type { ChangeSetEntry } from "../apply/change-set.ts";
 import { type ObjectRef, refOf, refSubject } from "../apply/object-ref.ts";
 import { ownedBy } from "../apply/prune.ts";
-import { type CommandDeps, requestDeletion } from "../control/commands.ts";
-import { ManifestError, manifestInput, sameDesiredState } from "../control/manifest.ts";
+import { type CommandDeps, putDesiredState, requestDeletion } from "../control/commands.ts";
+import { ManifestError, manifestInput } from "../control/manifest.ts";
 import { isRootObject } from "../control/root-config.ts";
-import { formatKey, type PutObjectInput } from "../ports/index.ts";
+import type { PutObjectInput } from "../ports/index.ts";
 import { deletionRequested } from "../reconcile/deletion.ts";
-import { encodeWorkRequest } from "../reconcile/work-request.ts";
 import { type KubeObject, objectSubject } from "../render/kube-object.ts";
 import { toolkitKey } from "./toolkit-objects.ts";
 
@@ -61,20 +60,7 @@ export async function registerToolkitObjects(
       changes.push(entry(ref, "skipped"));
       continue;
     }
-    if (stored && sameDesiredState(stored, input)) {
-      changes.push(entry(ref, "unchanged"));
-      continue;
-    }
-    const saved = await deps.state.putObject(input);
-    // Flux's controllers react to a new generation at once; so does sluice.
-    await deps.queue.send([
-      {
-        groupId: formatKey(key),
-        dedupId: `config:${formatKey(key)}:${saved.generation}`,
-        body: encodeWorkRequest({ key, reason: "config" }),
-      },
-    ]);
-    changes.push(entry(ref, stored ? "configured" : "created"));
+    changes.push(entry(ref, (await putDesiredState(deps, input, stored ?? null)).change));
   }
   return { changes, failures };
 }

@@ -4,11 +4,14 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { onTestFinished } from "vitest";
+import { DynamoDbEventLog } from "../../shared/adapters/aws/dynamodb-event-log.ts";
 import { DynamoDbStateStore } from "../../shared/adapters/aws/dynamodb-state-store.ts";
+import { createEventTable } from "../../shared/adapters/aws/event-table.ts";
 import { EventBridgeEventSink } from "../../shared/adapters/aws/eventbridge-event-sink.ts";
 import { SqsWorkQueue } from "../../shared/adapters/aws/sqs-work-queue.ts";
 import { createStateTable } from "../../shared/adapters/aws/state-table.ts";
 import { createWorkQueues } from "../../shared/adapters/aws/work-queue-setup.ts";
+import { fanOutEventSink } from "../../shared/adapters/fan-out-event-sink.ts";
 import { openDatabase } from "../../shared/adapters/local/database.ts";
 import { SqliteEventLog } from "../../shared/adapters/local/sqlite-event-log.ts";
 import { SqliteStateStore } from "../../shared/adapters/local/sqlite-state-store.ts";
@@ -22,8 +25,8 @@ export interface Backend {
   readonly state: StateStore;
   readonly queue: WorkQueue;
   readonly events: EventSink;
-  /** Only the local backend can list events back; EventBridge is write-only. */
-  readonly eventLog?: EventLog;
+  /** Where the events published to `events` can be listed back. */
+  readonly eventLog: EventLog;
 }
 
 export type BackendFactory = (clock: Clock, options?: { maxAttempts?: number }) => Promise<Backend>;
@@ -40,12 +43,12 @@ export const localBackend: BackendFactory = async (clock, options = {}) => {
   };
 };
 
-/** DynamoDB, SQS FIFO and EventBridge on moto, created per test under unique names. */
+/** DynamoDB (state and event tables), SQS FIFO and EventBridge on moto, created per test under unique names. */
 export const awsBackend: BackendFactory = async (clock, options = {}) => {
   const config = awsClientConfig();
   const name = `sluice-${randomUUID().slice(0, 8)}`;
   const dynamo = new DynamoDBClient(config);
-  await createStateTable(dynamo, name);
+  await Promise.all([createStateTable(dynamo, name), createEventTable(dynamo, `${name}-events`)]);
   const sqs = new SQSClient(config);
   const urls = await createWorkQueues(sqs, {
     name,
@@ -54,10 +57,16 @@ export const awsBackend: BackendFactory = async (clock, options = {}) => {
   });
   const eventBridge = new EventBridgeClient(config);
   await eventBridge.send(new CreateEventBusCommand({ Name: name }));
+  const eventLog = new DynamoDbEventLog({ client: dynamo, tableName: `${name}-events`, clock });
   return {
     state: new DynamoDbStateStore({ client: dynamo, tableName: name, clock }),
     queue: new SqsWorkQueue({ client: sqs, ...urls }),
-    events: new EventBridgeEventSink({ client: eventBridge, eventBusName: name }),
+    // As the functions publish: to the event log and the bus.
+    events: fanOutEventSink([
+      eventLog,
+      new EventBridgeEventSink({ client: eventBridge, eventBusName: name }),
+    ]),
+    eventLog,
   };
 };
 

@@ -77,6 +77,8 @@ export function sqsRecord(message: Message, queueArn: string, region: string): S
 export interface FunctionUrlRequest {
   readonly method: string;
   readonly rawPath: string;
+  /** The query string's parameters; the event carries them raw and parsed, as function URLs do. */
+  readonly query?: Readonly<Record<string, string>>;
   /** Lower-cased names, as function URLs deliver them. */
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: Buffer;
@@ -91,7 +93,10 @@ export function functionUrlEvent(request: FunctionUrlRequest): LambdaFunctionURL
     version: "2.0",
     routeKey: "$default",
     rawPath: request.rawPath,
-    rawQueryString: "",
+    rawQueryString: new URLSearchParams(request.query).toString(),
+    ...(request.query && Object.keys(request.query).length > 0
+      ? { queryStringParameters: { ...request.query } }
+      : {}),
     headers,
     ...(request.body
       ? {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CreateEventBusCommand,
   EventBridgeClient,
@@ -17,6 +18,8 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { describe, expect, it, vi } from "vitest";
+import { DynamoDbEventLog } from "../../shared/adapters/aws/dynamodb-event-log.ts";
+import { createEventTable, dayOf } from "../../shared/adapters/aws/event-table.ts";
 import { EventBridgeEventSink } from "../../shared/adapters/aws/eventbridge-event-sink.ts";
 import { openDatabase } from "../../shared/adapters/local/database.ts";
 import { SqliteEventLog, type SqliteEventLogOptions } from "../../shared/adapters/local/sqlite-event-log.ts";
@@ -318,5 +321,71 @@ describe("EventBridgeEventSink", () => {
     const error = await sink.publish([event(apps, 1), huge]).catch((e: unknown) => e);
     expect(isPortError(error, "Invalid")).toBe(true);
     expect(putEventsCalls(send)).toEqual([]);
+  });
+});
+
+// ---- the DynamoDB event log on moto ------------------------------------------------------------
+
+async function dynamoLog(clock?: { now(): number }, maxAgeMs?: number): Promise<DynamoDbEventLog> {
+  const client = new DynamoDBClient(awsClientConfig());
+  const tableName = `events-${randomUUID()}`;
+  await createEventTable(client, tableName);
+  return new DynamoDbEventLog({
+    client,
+    tableName,
+    ...(clock ? { clock } : {}),
+    ...(maxAgeMs ? { maxAgeMs } : {}),
+  });
+}
+
+eventSinkContract("DynamoDbEventLog on moto", async () => {
+  const log = await dynamoLog();
+  return { sink: log, delivered: async () => log.list({}) };
+});
+
+eventLogContract("DynamoDbEventLog on moto", async () => {
+  const log = await dynamoLog();
+  return { sink: log, log };
+});
+
+describe("DynamoDbEventLog", () => {
+  const DAY = 24 * 60 * 60 * 1000;
+
+  it("lists every object's events across days, newest last, and stops at the limit", async () => {
+    const now = Date.parse("2026-11-24T23:58:00Z");
+    const log = await dynamoLog({ now: () => now });
+    const at = (key: ObjectKey, time: number) => event(key, time - NOW);
+    const spread = [
+      at(podinfo, now - 3 * DAY),
+      at(apps, now - DAY),
+      at(podinfo, now - 60_000),
+      // From a function whose clock runs a little ahead: already in tomorrow's partition.
+      at(apps, now + 3 * 60_000),
+    ];
+    expect(new Set(spread.map((e) => dayOf(e.timestamp))).size).toBe(4);
+    await log.publish(spread);
+    expect(await log.list({})).toEqual(spread);
+    expect(await log.list({ limit: 2 })).toEqual(spread.slice(2));
+    expect(await log.list({ since: now - 2 * DAY })).toEqual(spread.slice(1));
+  });
+
+  it("never lists events older than its retention, though TTL may not have deleted them yet", async () => {
+    let now = NOW;
+    const log = await dynamoLog({ now: () => now }, 60_000);
+    await log.publish([event(apps, 0), event(podinfo, 1)]);
+    expect(await log.list({})).toHaveLength(2);
+    now += 120_000;
+    expect(await log.list({})).toEqual([]);
+    expect(await log.list({ key: apps })).toEqual([]);
+  });
+
+  it("names the table when it cannot be read", async () => {
+    const log = new DynamoDbEventLog({
+      client: new DynamoDBClient(awsClientConfig()),
+      tableName: `absent-${randomUUID()}`,
+    });
+    const error = await log.list({}).catch((e: unknown) => e);
+    expect(isPortError(error, "Invalid")).toBe(true);
+    expect((error as Error).message).toMatch(/list events in absent-/);
   });
 });

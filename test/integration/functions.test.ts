@@ -1,17 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { CreateBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { type Message, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CoreV1Api } from "@kubernetes/client-node";
 import type { SQSEvent } from "aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DynamoDbStateStore } from "../../shared/adapters/aws/dynamodb-state-store.ts";
-import { AWS_RUNTIME_ENV } from "../../shared/adapters/aws/runtime.ts";
-import { createStateTable } from "../../shared/adapters/aws/state-table.ts";
-import { createWorkQueues } from "../../shared/adapters/aws/work-queue-setup.ts";
+import type { DynamoDbStateStore } from "../../shared/adapters/aws/dynamodb-state-store.ts";
 import { findCondition } from "../../shared/api/conditions.ts";
 import { formatKey } from "../../shared/ports/index.ts";
 import { conditionsOf } from "../../shared/reconcile/status.ts";
@@ -25,6 +20,7 @@ import {
   scheduledEvent,
   sqsRecord,
 } from "../helpers/lambda-events.ts";
+import { provisionMotoStack } from "../helpers/moto-stack.ts";
 
 const REGION = "us-east-1";
 const name = `sluice-fn-${randomUUID().slice(0, 8)}`;
@@ -40,26 +36,11 @@ describe("Lambda handlers on the AWS adapters (moto)", () => {
   const sqs = new SQSClient(config);
 
   beforeAll(async () => {
-    const dynamo = new DynamoDBClient(config);
-    await createStateTable(dynamo, name);
-    const urls = await createWorkQueues(sqs, { name, maxAttempts: 3, visibilityTimeoutSeconds: 30 });
-    queueUrl = urls.queueUrl;
-    await new EventBridgeClient(config).send(new CreateEventBusCommand({ Name: name }));
-    await new S3Client({ ...config, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: name }));
-    state = new DynamoDbStateStore({ client: dynamo, tableName: name });
-    // What the stack sets, plus the SDK's own variables pointing at moto.
+    const stack = await provisionMotoStack(name, { region: REGION });
+    queueUrl = stack.queues.queueUrl;
+    state = stack.state;
     Object.assign(process.env, {
-      [AWS_RUNTIME_ENV.tableName]: name,
-      [AWS_RUNTIME_ENV.queueUrl]: urls.queueUrl,
-      [AWS_RUNTIME_ENV.deadLetterQueueUrl]: urls.deadLetterQueueUrl,
-      [AWS_RUNTIME_ENV.eventBusName]: name,
-      [AWS_RUNTIME_ENV.bucketName]: name,
-      [AWS_RUNTIME_ENV.secretPrefix]: `${name}/`,
-      SLUICE_S3_FORCE_PATH_STYLE: "true",
-      AWS_ENDPOINT_URL: testEnv().aws.endpoint,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: config.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: config.credentials.secretAccessKey,
+      ...stack.env,
       POWERTOOLS_LOG_LEVEL: "SILENT",
       POWERTOOLS_METRICS_DISABLED: "true",
     });
@@ -131,6 +112,28 @@ describe("Lambda handlers on the AWS adapters (moto)", () => {
       context("api"),
     );
     expect(missing).toMatchObject({ statusCode: 404 });
+  });
+
+  it("api: lists the events the worker published, from the event table, for one object or all", async () => {
+    const { handler: api } = await import("../../functions/api.ts");
+    const get = async (rawPath: string, query: Record<string, string> = {}) => {
+      const response = (await api(functionUrlEvent({ method: "GET", rawPath, query }), context("api"))) as {
+        statusCode: number;
+        body: string;
+      };
+      expect(response.statusCode).toBe(200);
+      return (
+        JSON.parse(response.body) as { items: { reason: string; message: string; key: { name: string } }[] }
+      ).items;
+    };
+    const object = "GitRepository/flux-system/podinfo";
+    const events = await get("/v1/events", { object });
+    expect(events.map((e) => e.reason)).toEqual(["ArtifactUpdated"]);
+    expect(events[0]?.message).toMatch(/^stored artifact for commit 'main@sha1:/);
+    expect((await get("/v1/events")).map((e) => e.key.name)).toContain("podinfo");
+    expect(await get("/v1/events", { object, since: new Date(Date.now() + 60_000).toISOString() })).toEqual(
+      [],
+    );
   });
 
   it("worker: a new Git artifact wakes a Kustomization, which applies to the cluster in a kubeconfig secret", async () => {

@@ -68,10 +68,8 @@ function loopContract(name: string, factory: BackendFactory) {
       });
       expect(object?.dueAt).toBe(clock.now() + 60_000);
       expect(reconciler.calls.get(formatKey(a.key))).toBe(1);
-      if (backend.eventLog) {
-        const events = await backend.eventLog.list({ key: a.key });
-        expect(events.map((e) => `${e.type}/${e.reason}`)).toEqual(["Normal/ReconciliationSucceeded"]);
-      }
+      const events = await backend.eventLog.list({ key: a.key });
+      expect(events.map((e) => `${e.type}/${e.reason}`)).toEqual(["Normal/ReconciliationSucceeded"]);
       // Nothing else is due until the interval has passed.
       expect(await enqueueDue({ ...backend, clock })).toBe(0);
     });
@@ -87,7 +85,7 @@ function loopContract(name: string, factory: BackendFactory) {
       expect(second).toEqual({ outcome: "reconciled", ready: true, statusWritten: false });
       const after = await backend.state.getObject(a.key);
       expect(after?.statusVersion).toBe(before?.statusVersion);
-      if (backend.eventLog) expect(await backend.eventLog.list({ key: a.key })).toHaveLength(1);
+      expect(await backend.eventLog.list({ key: a.key })).toHaveLength(1);
     });
 
     it("turns a failing reconciler into Ready=False and a retry at retryInterval, without touching the rest of the batch", async () => {
@@ -117,14 +115,12 @@ function loopContract(name: string, factory: BackendFactory) {
         reason: "InvalidProbe",
       });
       expect((await backend.state.getObject(bad.key))?.dueAt).toBe(clock.now() + 20_000);
-      if (backend.eventLog) {
-        const [warning] = await backend.eventLog.list({ key: bad.key });
-        expect(warning).toMatchObject({
-          type: "Warning",
-          reason: "ProbeFailed",
-          message: "repository not found",
-        });
-      }
+      const [warning] = await backend.eventLog.list({ key: bad.key });
+      expect(warning).toMatchObject({
+        type: "Warning",
+        reason: "ProbeFailed",
+        message: "repository not found",
+      });
     });
 
     it("dead-letters a corrupt message with its reason and still handles the valid ones", async () => {

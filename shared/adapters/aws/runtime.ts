@@ -6,12 +6,15 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import type {
   ArtifactStore,
   Clock,
+  EventLog,
   EventSink,
   SecretStore,
   StateStore,
   WorkQueue,
 } from "../../ports/index.ts";
 import { systemClock } from "../../ports/index.ts";
+import { fanOutEventSink } from "../fan-out-event-sink.ts";
+import { DynamoDbEventLog } from "./dynamodb-event-log.ts";
 import { DynamoDbStateStore } from "./dynamodb-state-store.ts";
 import { EventBridgeEventSink } from "./eventbridge-event-sink.ts";
 import { S3ArtifactStore } from "./s3-artifact-store.ts";
@@ -21,6 +24,7 @@ import { SqsWorkQueue } from "./sqs-work-queue.ts";
 /** The stack's resources, as the CDK stack hands them to every function's environment. */
 export interface AwsRuntimeConfig {
   readonly tableName: string;
+  readonly eventTableName: string;
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
   readonly eventBusName: string;
@@ -31,6 +35,7 @@ export interface AwsRuntimeConfig {
 /** Environment variable of each setting; infra/functions.ts sets exactly these. */
 export const AWS_RUNTIME_ENV = {
   tableName: "SLUICE_TABLE_NAME",
+  eventTableName: "SLUICE_EVENT_TABLE_NAME",
   queueUrl: "SLUICE_QUEUE_URL",
   deadLetterQueueUrl: "SLUICE_DEAD_LETTER_QUEUE_URL",
   eventBusName: "SLUICE_EVENT_BUS_NAME",
@@ -51,7 +56,10 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsRunti
 export interface AwsAdapters {
   readonly state: StateStore;
   readonly queue: WorkQueue;
+  /** Publishes to the event log and the bus. */
   readonly events: EventSink;
+  /** What `GET /v1/events` reads. */
+  readonly eventLog: EventLog;
   readonly artifacts: ArtifactStore;
   readonly secrets: SecretStore;
   readonly clock: Clock;
@@ -68,20 +76,23 @@ export function awsAdapters(config: AwsRuntimeConfig): AwsAdapters {
     client: new SecretsManagerClient({}),
     prefix: config.secretPrefix,
   });
+  const dynamo = new DynamoDBClient({ maxAttempts: 5 });
+  const eventLog = new DynamoDbEventLog({ tableName: config.eventTableName, client: dynamo });
   return {
-    state: new DynamoDbStateStore({
-      tableName: config.tableName,
-      client: new DynamoDBClient({ maxAttempts: 5 }),
-    }),
+    state: new DynamoDbStateStore({ tableName: config.tableName, client: dynamo }),
     queue: new SqsWorkQueue({
       client: new SQSClient({ maxAttempts: 5 }),
       queueUrl: config.queueUrl,
       deadLetterQueueUrl: config.deadLetterQueueUrl,
     }),
-    events: new EventBridgeEventSink({
-      client: new EventBridgeClient({ maxAttempts: 5 }),
-      eventBusName: config.eventBusName,
-    }),
+    events: fanOutEventSink([
+      eventLog,
+      new EventBridgeEventSink({
+        client: new EventBridgeClient({ maxAttempts: 5 }),
+        eventBusName: config.eventBusName,
+      }),
+    ]),
+    eventLog,
     artifacts: new S3ArtifactStore({ client: new S3Client({ forcePathStyle }), bucket: config.bucketName }),
     secrets,
     clock: systemClock,

@@ -1,16 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { DynamoDbStateStore } from "../../../shared/adapters/aws/dynamodb-state-store.ts";
-import { AWS_RUNTIME_ENV } from "../../../shared/adapters/aws/runtime.ts";
-import { createStateTable } from "../../../shared/adapters/aws/state-table.ts";
-import { createWorkQueues } from "../../../shared/adapters/aws/work-queue-setup.ts";
 import { findCondition } from "../../../shared/api/conditions.ts";
 import { ROOT_ENV, ROOT_NAME, ROOT_NAMESPACE } from "../../../shared/control/root-config.ts";
 import type { ObjectKey } from "../../../shared/ports/index.ts";
@@ -26,6 +19,7 @@ import {
   scheduledEvent,
   sqsRecord,
 } from "../../helpers/lambda-events.ts";
+import { provisionMotoStack } from "../../helpers/moto-stack.ts";
 import { FLEET_RECEIVER, fleetSettings, webhookFleet } from "../../helpers/webhook-fleet.ts";
 
 const REGION = "us-east-1";
@@ -49,12 +43,8 @@ describe("the GitOps loop on the Lambda handlers (moto), driven by a GitHub webh
     const env = testEnv();
     const config = awsClientConfig();
     const sqs = new SQSClient(config);
-    const dynamo = new DynamoDBClient(config);
-    await createStateTable(dynamo, name);
-    const urls = await createWorkQueues(sqs, { name, maxAttempts: 3, visibilityTimeoutSeconds: 30 });
-    await new EventBridgeClient(config).send(new CreateEventBusCommand({ Name: name }));
-    await new S3Client({ ...config, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: name }));
-    const state = new DynamoDbStateStore({ client: dynamo, tableName: name });
+    const stack = await provisionMotoStack(name, { region: REGION });
+    const { state, queues: urls } = stack;
 
     // What an operator stores beside the stack: the Receiver's token, and the target cluster.
     const secrets = new SecretsManagerClient(config);
@@ -87,21 +77,11 @@ describe("the GitOps loop on the Lambda handlers (moto), driven by a GitHub webh
       process.env = saved;
     });
     Object.assign(process.env, {
-      [AWS_RUNTIME_ENV.tableName]: name,
-      [AWS_RUNTIME_ENV.queueUrl]: urls.queueUrl,
-      [AWS_RUNTIME_ENV.deadLetterQueueUrl]: urls.deadLetterQueueUrl,
-      [AWS_RUNTIME_ENV.eventBusName]: name,
-      [AWS_RUNTIME_ENV.bucketName]: name,
-      [AWS_RUNTIME_ENV.secretPrefix]: `${name}/`,
+      ...stack.env,
       [ROOT_ENV.url]: repo.url,
       [ROOT_ENV.path]: "./clusters/dev",
       [TOOL_ENV.kubectl]: env.tools.kubectl,
       [TOOL_ENV.helm]: env.tools.helm,
-      SLUICE_S3_FORCE_PATH_STYLE: "true",
-      AWS_ENDPOINT_URL: env.aws.endpoint,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: config.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: config.credentials.secretAccessKey,
       POWERTOOLS_LOG_LEVEL: "SILENT",
       POWERTOOLS_METRICS_DISABLED: "true",
     });

@@ -52,6 +52,22 @@ describe("registering objects through the API", () => {
     expect(await handle({ method: "DELETE", path, query: {} })).toMatchObject({ status: 404 });
   });
 
+  it("PUT queues a new or changed object at once, as Flux reacts to a new generation; an unchanged one queues nothing", async () => {
+    const { handle, deps } = await api();
+    // Taken and acknowledged, as a worker does: a FIFO group holds back its next message until then.
+    const queued = async () => {
+      const messages = await deps.queue.receive({ max: 10, visibilityMs: 60_000 });
+      for (const message of messages) await deps.queue.ack(message);
+      return messages.map((m) => decodeWorkRequest(m.body));
+    };
+    await handle({ method: "PUT", path, query: {}, body: manifest });
+    expect(await queued()).toEqual([expect.objectContaining({ reason: "config" })]);
+    await handle({ method: "PUT", path, query: {}, body: manifest });
+    expect(await queued()).toEqual([]);
+    await handle({ method: "PUT", path, query: {}, body: manifest.replace("5m", "1m") });
+    expect(await queued()).toEqual([expect.objectContaining({ reason: "config" })]);
+  });
+
   it.each([
     ["a body that is not YAML", "kind: [", /not valid YAML/],
     [

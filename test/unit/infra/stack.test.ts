@@ -5,6 +5,8 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SluiceStack, type SluiceStackProps } from "../../../infra/stack.ts";
+import { eventTableSchema } from "../../../shared/adapters/aws/event-table.ts";
+import { AWS_RUNTIME_ENV } from "../../../shared/adapters/aws/runtime.ts";
 import { stateTableSchema } from "../../../shared/adapters/aws/state-table.ts";
 import { cdkArguments, STACK_NAME } from "../../../shared/cli/bootstrap/deploy-stack.ts";
 
@@ -58,6 +60,53 @@ describe("SluiceStack", { timeout: SYNTH_TIMEOUT_MS }, () => {
         Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
       ],
     });
+  });
+
+  it("keeps events in their own table with a TTL, written by the worker and read by the API", () => {
+    template.hasResourceProperties("AWS::DynamoDB::GlobalTable", {
+      KeySchema: [
+        { AttributeName: eventTableSchema.partitionKey.name, KeyType: "HASH" },
+        { AttributeName: eventTableSchema.sortKey.name, KeyType: "RANGE" },
+      ],
+      TimeToLiveSpecification: { AttributeName: eventTableSchema.timeToLiveAttribute, Enabled: true },
+      GlobalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: eventTableSchema.globalSecondaryIndexes[0].indexName,
+          Projection: { ProjectionType: "ALL" },
+        }),
+      ],
+    });
+    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: never }>;
+    const eventTable = Object.entries(resources).find(
+      ([, r]) =>
+        r.Type === "AWS::DynamoDB::GlobalTable" && JSON.stringify(r.Properties).includes("expiresAt"),
+    )?.[0];
+    expect(eventTable).toBeDefined();
+    // Every function is told the table's name; only the worker writes, only the API reads.
+    const functions = Object.values(resources).filter((r) => r.Type === "AWS::Lambda::Function");
+    for (const fn of functions)
+      expect(JSON.stringify(fn.Properties)).toContain(
+        `"${AWS_RUNTIME_ENV.eventTableName}":{"Ref":"${eventTable}"}`,
+      );
+    const policies = Object.entries(resources).filter(([, r]) => r.Type === "AWS::IAM::Policy");
+    const actionsOn = (role: string) =>
+      policies
+        .filter(([id]) => id.includes(role))
+        .flatMap(
+          ([, p]) =>
+            (
+              p.Properties as {
+                PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] };
+              }
+            ).PolicyDocument.Statement,
+        )
+        .filter((st) => JSON.stringify(st.Resource).includes(eventTable as string))
+        .flatMap((st) => [st.Action].flat());
+    expect(actionsOn("Worker")).toContain("dynamodb:BatchWriteItem");
+    expect(actionsOn("Worker")).not.toContain("dynamodb:Query");
+    expect(actionsOn("Api")).toContain("dynamodb:Query");
+    expect(actionsOn("Api")).not.toContain("dynamodb:BatchWriteItem");
+    expect(actionsOn("Scheduler")).toEqual([]);
   });
 
   it("keeps artifacts in a versioned, encrypted, private bucket with lifecycle rules", () => {

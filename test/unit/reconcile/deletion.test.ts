@@ -58,7 +58,7 @@ describe("deleting an object", () => {
     expect(await run()).toEqual({ outcome: "deleted" });
     expect(owner.finalized).toBe(1);
     expect(await backend.state.getObject(key)).toBeUndefined();
-    expect((await backend.eventLog?.list({ key }))?.map((e) => e.reason)).toContain("Deleted");
+    expect((await backend.eventLog.list({ key }))?.map((e) => e.reason)).toContain("Deleted");
   });
 
   it("removes a suspended object without cleaning up, as Flux leaves a suspended object's work in place", async () => {

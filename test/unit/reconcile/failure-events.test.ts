@@ -23,7 +23,7 @@ async function eventsAfterFailure(error: ReconcileError) {
     clock,
     registry: new ReconcilerRegistry([failing(error)]),
   });
-  return (await backend.eventLog?.list({ key })) ?? [];
+  return await backend.eventLog.list({ key });
 }
 
 describe("failure events", () => {
