@@ -45,7 +45,8 @@ function optionalText(value: unknown, field: string, path: string): string | und
   return value;
 }
 
-function checkUrl(url: string, where: string): string {
+/** The URL without its trailing slashes; a usage error naming `where` when it is not http(s). */
+export function checkUrl(url: string, where: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("not http(s)");
@@ -105,8 +106,27 @@ export function loadConfig(path: string): CliConfig {
   return parseConfig(text, path);
 }
 
-/** A function URL names its region: `https://<id>.lambda-url.<region>.on.aws/`. */
-const FUNCTION_URL = /\.lambda-url\.([a-z0-9-]+)\.on\.aws$/;
+/** A function URL names its region: `https://<id>.lambda-url.<region>.on.aws/` (match the hostname). */
+export const FUNCTION_URL = /\.lambda-url\.([a-z0-9-]+)\.on\.aws$/;
+
+/** The region a function URL names; undefined for any other URL. */
+export function functionUrlRegion(url: string): string | undefined {
+  try {
+    return FUNCTION_URL.exec(new URL(url).hostname)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** A context name the file does not hold: the caller's mistake, with the names it does hold. */
+export function unknownContext(name: string, known: readonly string[]): CliError {
+  return usageError(
+    `no context named '${name}'`,
+    known.length > 0
+      ? `known contexts: ${known.join(", ")}`
+      : "the config file has no contexts; add one with `sluice config set-context <name> --url <url>`",
+  );
+}
 
 export interface ContextFlags {
   readonly context?: string;
@@ -122,7 +142,7 @@ export function resolveContext(flags: ContextFlags, config: CliConfig, env: Env)
   const apiUrl = flags.apiUrl ?? env.SLUICE_API_URL;
   if (apiUrl) {
     const url = checkUrl(apiUrl, "--api-url");
-    const region = FUNCTION_URL.exec(new URL(url).hostname)?.[1];
+    const region = functionUrlRegion(url);
     return {
       name: API_URL_CONTEXT,
       url,
@@ -132,15 +152,11 @@ export function resolveContext(flags: ContextFlags, config: CliConfig, env: Env)
   const wanted = flags.context ?? env.SLUICE_CONTEXT ?? config.currentContext;
   if (wanted) {
     const found = config.contexts.find((c) => c.name === wanted);
-    if (!found) {
-      const known = config.contexts.map((c) => c.name);
-      throw usageError(
-        `no context named '${wanted}'`,
-        known.length > 0
-          ? `known contexts: ${known.join(", ")}`
-          : "the config file has no contexts; add one or use --api-url",
+    if (!found)
+      throw unknownContext(
+        wanted,
+        config.contexts.map((c) => c.name),
       );
-    }
     return found;
   }
   return { name: "local", url: DEFAULT_API_URL };

@@ -1,13 +1,16 @@
-import { rm } from "node:fs/promises";
-import { resolve } from "node:path";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import type { RootSourceConfig } from "../../control/root-config.ts";
 import { commitFiles } from "../bootstrap/commit-files.ts";
-import { cdkArguments, runCdk } from "../bootstrap/deploy-stack.ts";
+import { cdkArguments, readStackOutputs, runCdk } from "../bootstrap/deploy-stack.ts";
 import { repoPath, rootManifestFiles } from "../bootstrap/root-manifests.ts";
+import { setContext, updateConfig, useContext } from "../config-file.ts";
+import { configPath, functionUrlRegion } from "../contexts.ts";
 import { CliError, usageError } from "../errors.ts";
 import type { ProgramHooks } from "../program.ts";
-import type { CliDeps } from "../session.ts";
+import type { CliDeps, GlobalOptions } from "../session.ts";
 import { progress } from "../terminal.ts";
 import { examples } from "./common.ts";
 
@@ -42,7 +45,12 @@ function rootOf(options: BootstrapOptions): RootSourceConfig {
  * into the repository (once: a second run changes nothing), then run sluice against it, either
  * deployed (`cdk deploy` with the root parameters) or here (`--local`).
  */
-async function bootstrap(deps: CliDeps, hooks: ProgramHooks, options: BootstrapOptions): Promise<number> {
+async function bootstrap(
+  deps: CliDeps,
+  hooks: ProgramHooks,
+  options: BootstrapOptions,
+  target: ContextTarget,
+): Promise<number> {
   const log = progress(deps.term);
   const root = rootOf(options);
   const password = options.password ?? deps.env.GIT_PASSWORD;
@@ -85,13 +93,70 @@ async function bootstrap(deps: CliDeps, hooks: ProgramHooks, options: BootstrapO
       "sluice will read the repository anonymously: for a private one, store the credentials in Secrets Manager as <prefix>flux-system/<name> and pass --secret-name <name>",
     );
   log.doing("deploying the stack with cdk deploy (AWS credentials and region from the environment)");
-  const code = await runCdk(cdkArguments("deploy", root), deps.env);
-  if (code !== 0)
-    throw new CliError("Failed", `cdk deploy exited with ${code}`, {
-      hint: "its output above says why; `sluice check --pre` checks credentials and region",
-    });
-  log.done("deployed: point a context at the ApiUrl output and run `sluice get all -A`");
+  const scratch = await mkdtemp(join(tmpdir(), "sluice-cdk-"));
+  try {
+    const outputsFile = join(scratch, "outputs.json");
+    const code = await runCdk(cdkArguments("deploy", root, outputsFile), deps.env);
+    if (code !== 0)
+      throw new CliError("Failed", `cdk deploy exited with ${code}`, {
+        hint: "its output above says why; `sluice check --pre` checks credentials and region",
+      });
+    const outputs = await readStackOutputs(outputsFile);
+    await pointContextAtStack(deps, target, outputs);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
   return 0;
+}
+
+/** Where bootstrap writes the context: the global --context and --config, when given. */
+interface ContextTarget {
+  readonly name?: string;
+  readonly configFile: string;
+}
+
+/**
+ * Leaves the CLI talking to the stack it just deployed: a context named --context (else
+ * `sluice-<region>`) with the ApiUrl, made current. The deploy has succeeded by then, so a
+ * context that cannot be written is a warning with the command to run, not a failure.
+ */
+async function pointContextAtStack(
+  deps: CliDeps,
+  target: ContextTarget,
+  outputs: Readonly<Record<string, string>> | undefined,
+): Promise<void> {
+  const log = progress(deps.term);
+  const apiUrl = outputs?.ApiUrl;
+  const region = apiUrl
+    ? (functionUrlRegion(apiUrl) ?? deps.env.AWS_REGION ?? deps.env.AWS_DEFAULT_REGION)
+    : undefined;
+  const name = target.name ?? (region ? `sluice-${region}` : undefined);
+  const manual = `sluice config set-context ${name ?? "<name>"} --url ${apiUrl ?? "<ApiUrl>"}${apiUrl && !region ? " --region <region>" : ""} --current`;
+  if (!apiUrl || !region || !name) {
+    log.warn(
+      apiUrl
+        ? `cannot tell the stack's region from its ApiUrl ${apiUrl}: no context was written`
+        : "cdk deploy gave no ApiUrl output: no context was written",
+    );
+    log.warn(`point one at the stack with \`${manual}\` (the ApiUrl is among the stack's outputs)`);
+  } else {
+    const profile = deps.env.AWS_PROFILE;
+    try {
+      await updateConfig(target.configFile, (doc) => {
+        setContext(doc, name, { url: apiUrl, region, ...(profile ? { profile } : {}) });
+        useContext(doc, name);
+      });
+      log.done(`context ${name} now points at ${apiUrl}`);
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      log.warn(`no context was written: ${error.message}`);
+      log.warn(`fix that, then run \`${manual}\``);
+    }
+  }
+  const webhookUrl = outputs?.WebhookUrl;
+  if (webhookUrl)
+    log.done(`webhooks: ${webhookUrl.replace(/\/+$/, "")} followed by a Receiver's status.webhookPath`);
+  log.done("deployed: run `sluice get all -A`");
 }
 
 async function uninstall(deps: CliDeps, options: { local?: boolean; dataDir: string; silent?: boolean }) {
@@ -147,12 +212,19 @@ export function registerBootstrap(
     .option("--port <port>", "with --local: the API port", "9292")
     .addHelpText(
       "after",
-      examples(
+      `${examples(
         "sluice bootstrap git --url https://github.com/acme/fleet.git --path ./clusters/prod --username git --password $TOKEN",
         "sluice bootstrap git --url http://127.0.0.1:8080/fleet.git --path ./clusters/dev --local",
-      ),
+      )}\nAfter a deploy, the context --context (default sluice-<region>) points at the stack's ApiUrl\nand is the current one.\n`,
     )
-    .action(async (options: BootstrapOptions) => setExitCode(await bootstrap(deps, hooks, options)));
+    .action(async (options: BootstrapOptions, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const target = {
+        configFile: globals.config ?? configPath(deps.env),
+        ...(globals.context ? { name: globals.context } : {}),
+      };
+      setExitCode(await bootstrap(deps, hooks, options, target));
+    });
 
   program
     .command("uninstall")
