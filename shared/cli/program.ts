@@ -4,6 +4,7 @@ import { registerBootstrap } from "./commands/bootstrap.ts";
 import { registerBuild } from "./commands/build.ts";
 import { registerCheck } from "./commands/check.ts";
 import { examples } from "./commands/common.ts";
+import { registerConfig } from "./commands/config.ts";
 import { registerCreate } from "./commands/create.ts";
 import { registerDelete } from "./commands/delete.ts";
 import { registerDiff } from "./commands/diff.ts";
@@ -11,6 +12,7 @@ import { registerEvents } from "./commands/events.ts";
 import { registerExport } from "./commands/export.ts";
 import { registerGet } from "./commands/get.ts";
 import { registerReconcile } from "./commands/reconcile.ts";
+import { registerStats } from "./commands/stats.ts";
 import { registerTrace } from "./commands/trace.ts";
 import { registerTree } from "./commands/tree.ts";
 import { bashCompletion, zshCompletion } from "./completion.ts";
@@ -48,6 +50,9 @@ $SLUICE_CONFIG or ~/.config/sluice/config.yaml, else the local runtime at http:/
       url: https://abc123.lambda-url.eu-west-1.on.aws   # the stack's ApiUrl output
       aws: { region: eu-west-1, profile: ops }        # requests are signed (SigV4)
       kubeconfig: ~/.kube/prod                        # for diff, trace and check
+
+Edit it with \`sluice config set-context prod --url <ApiUrl> --current\` (and get-contexts,
+use-context, delete-context, view); \`sluice bootstrap git\` adds one for the stack it deploys.
 
 Exit codes: 0 ok, 1 failed (or differs, for diff), 2 usage error.
 `;
@@ -87,6 +92,7 @@ export function buildProgram(deps: CliDeps, hooks: ProgramHooks): BuiltProgram {
     );
 
   registerGet(program, deps);
+  registerStats(program, deps);
   registerReconcile(program, deps);
   registerCreate(program, deps);
   registerDelete(program, deps);
@@ -97,6 +103,7 @@ export function buildProgram(deps: CliDeps, hooks: ProgramHooks): BuiltProgram {
   registerDiff(program, deps, setExitCode);
   registerExport(program, deps);
   registerCheck(program, deps, setExitCode);
+  registerConfig(program, deps);
   registerBootstrap(program, deps, hooks, setExitCode);
 
   program

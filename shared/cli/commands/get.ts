@@ -5,6 +5,7 @@ import { listOf, type OutputFormat, printStructured, toManifest } from "../outpu
 import { summarize } from "../output/status.ts";
 import { renderTable } from "../output/table.ts";
 import type { CliDeps, Session } from "../session.ts";
+import { matchesStatus, parseStatusSelector, type StatusSelector } from "../status-selector.ts";
 import { examples, keyOf, outputFormat, sessionOf } from "./common.ts";
 
 interface GetOptions {
@@ -12,6 +13,7 @@ interface GetOptions {
   readonly output?: string;
   readonly watch?: boolean;
   readonly header?: boolean;
+  readonly statusSelector?: string;
 }
 
 interface Query {
@@ -19,6 +21,8 @@ interface Query {
   /** Prefix names with `kind/`: several kinds in one table, as `get all` shows them. */
   readonly qualified: boolean;
   readonly name?: string;
+  /** Only objects whose condition matches (`--status-selector ready=false`). */
+  readonly selector?: StatusSelector;
 }
 
 function row(view: ObjectView, kind: KindInfo, query: Query, all: boolean): string[] {
@@ -48,15 +52,17 @@ function headers(kind: KindInfo, all: boolean): string[] {
 }
 
 async function fetchViews(session: Session, query: Query, all: boolean): Promise<ObjectView[]> {
+  const { selector } = query;
+  const wanted = (view: ObjectView) => selector === undefined || matchesStatus(view, selector);
   const namespace = all ? undefined : session.namespace;
   if (query.name) {
     const [kind] = query.kinds;
-    return kind ? [await session.api().get(keyOf(kind, session.namespace, query.name))] : [];
+    return kind ? [await session.api().get(keyOf(kind, session.namespace, query.name))].filter(wanted) : [];
   }
   const views = await session.api().list(namespace ? { namespace } : {});
   const order = new Map(query.kinds.map((k, i) => [k.kind, i]));
   return views
-    .filter((v) => order.has(v.kind))
+    .filter((v) => order.has(v.kind) && wanted(v))
     .sort(
       (a, b) =>
         (order.get(a.kind) ?? 0) - (order.get(b.kind) ?? 0) ||
@@ -84,11 +90,18 @@ function tables(views: readonly ObjectView[], query: Query, all: boolean, header
 
 function structured(views: readonly ObjectView[], query: Query, format: "json" | "yaml"): string {
   const manifests = views.map((v) => toManifest(v, { status: true }));
-  return printStructured(format, query.name ? manifests[0] : listOf(manifests));
+  // A named object the status selector left out is an empty list, so a script still reads a document.
+  const [only] = manifests;
+  return printStructured(format, query.name && only ? only : listOf(manifests));
 }
 
-async function run(session: Session, query: Query, options: GetOptions): Promise<void> {
+async function run(session: Session, unfiltered: Query, options: GetOptions): Promise<void> {
   const all = options.allNamespaces === true;
+  // Checked before the API is asked anything: a malformed selector is a usage error (exit 2).
+  const query: Query =
+    options.statusSelector === undefined
+      ? unfiltered
+      : { ...unfiltered, selector: parseStatusSelector(options.statusSelector) };
   if (options.output === "name") {
     // `kind/name` lines: what shell completion and scripts iterate over.
     const views = await fetchViews(session, query, all);
@@ -101,7 +114,8 @@ async function run(session: Session, query: Query, options: GetOptions): Promise
   else if (views.length > 0) session.term.out(tables(views, query, all, options.header !== false));
   else {
     const what = query.kinds.length === 1 ? `${query.kinds[0]?.kind} objects` : "objects";
-    session.log.warn(`no ${what} found${all ? "" : ` in namespace ${session.namespace}`}`);
+    const matching = options.statusSelector === undefined ? "" : ` matching ${options.statusSelector}`;
+    session.log.warn(`no ${what}${matching} found${all ? "" : ` in namespace ${session.namespace}`}`);
   }
   if (options.watch) await watch(session, query, views, format, all);
 }
@@ -149,6 +163,10 @@ function withGetOptions(command: Command): Command {
     .option("-A, --all-namespaces", "list objects in every namespace")
     .option("-o, --output <format>", "table, json, yaml or name", "table")
     .option("-w, --watch", "keep printing objects as they change, until Ctrl-C")
+    .option(
+      "--status-selector <condition=status>",
+      "only objects whose condition has this status, e.g. ready=false, ready=unknown, stalled=true",
+    )
     .option("--no-header", "leave out the table header");
 }
 
@@ -161,6 +179,7 @@ export function registerGet(program: Command, deps: CliDeps): void {
       examples(
         "sluice get kustomizations -A",
         "sluice get sources git -n flux-system",
+        "sluice get all -A --status-selector ready=false",
         "sluice get all -o json",
       ),
     );
