@@ -13,6 +13,7 @@ import { registerExport } from "./commands/export.ts";
 import { registerGet } from "./commands/get.ts";
 import { registerReconcile } from "./commands/reconcile.ts";
 import { registerStats } from "./commands/stats.ts";
+import { registerSuspend } from "./commands/suspend.ts";
 import { registerTrace } from "./commands/trace.ts";
 import { registerTree } from "./commands/tree.ts";
 import { bashCompletion, zshCompletion } from "./completion.ts";
@@ -94,6 +95,7 @@ export function buildProgram(deps: CliDeps, hooks: ProgramHooks): BuiltProgram {
   registerGet(program, deps);
   registerStats(program, deps);
   registerReconcile(program, deps);
+  registerSuspend(program, deps);
   registerCreate(program, deps);
   registerDelete(program, deps);
   registerEvents(program, deps);

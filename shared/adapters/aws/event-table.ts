@@ -1,4 +1,5 @@
-import { CreateTableCommand, type DynamoDBClient, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { createTable, type TableSchema } from "./create-table.ts";
 
 /**
  * The event table: the event log `sluice events` and `sluice logs` read on AWS (EventBridge
@@ -35,7 +36,7 @@ export const eventTableSchema = {
       projectionType: "ALL",
     },
   ],
-} as const;
+} as const satisfies TableSchema & { timeToLiveAttribute: string };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -50,36 +51,6 @@ export function timeKey(timestamp: number): string {
 }
 
 /** Creates the event table with exactly eventTableSchema (tests and tools; the stack declares its own). */
-export async function createEventTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const { partitionKey, sortKey, globalSecondaryIndexes } = eventTableSchema;
-  const [recent] = globalSecondaryIndexes;
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: partitionKey.name, AttributeType: partitionKey.type },
-        { AttributeName: sortKey.name, AttributeType: sortKey.type },
-        { AttributeName: recent.partitionKey.name, AttributeType: recent.partitionKey.type },
-      ],
-      KeySchema: [
-        { AttributeName: partitionKey.name, KeyType: "HASH" },
-        { AttributeName: sortKey.name, KeyType: "RANGE" },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: recent.indexName,
-          KeySchema: [
-            { AttributeName: recent.partitionKey.name, KeyType: "HASH" },
-            { AttributeName: recent.sortKey.name, KeyType: "RANGE" },
-          ],
-          Projection: { ProjectionType: recent.projectionType },
-        },
-      ],
-    }),
-  );
-  await waitUntilTableExists(
-    { client, maxWaitTime: 120, minDelay: 1, maxDelay: 5 },
-    { TableName: tableName },
-  );
+export function createEventTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  return createTable(client, tableName, eventTableSchema);
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { CreateTableCommand, type DynamoDBClient, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { formatKey, type ObjectKey } from "../../ports/object-key.ts";
+import { createTable, type TableSchema } from "./create-table.ts";
 
 /**
  * The state table: one DynamoDB table (on-demand) holding every toolkit object.
@@ -98,42 +99,9 @@ export const stateTableSchema = {
       projectionType: "KEYS_ONLY",
     },
   ],
-} as const;
+} as const satisfies TableSchema;
 
-/** Creates the state table with exactly stateTableSchema, on-demand, and waits until it is active. */
-export async function createStateTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const { partitionKey, sortKey, globalSecondaryIndexes } = stateTableSchema;
-  const attributes = new Map<string, "S" | "N">();
-  for (const attribute of [
-    partitionKey,
-    sortKey,
-    ...globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey]),
-  ])
-    attributes.set(attribute.name, attribute.type);
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
-        AttributeName,
-        AttributeType,
-      })),
-      KeySchema: [
-        { AttributeName: partitionKey.name, KeyType: "HASH" },
-        { AttributeName: sortKey.name, KeyType: "RANGE" },
-      ],
-      GlobalSecondaryIndexes: globalSecondaryIndexes.map((index) => ({
-        IndexName: index.indexName,
-        KeySchema: [
-          { AttributeName: index.partitionKey.name, KeyType: "HASH" },
-          { AttributeName: index.sortKey.name, KeyType: "RANGE" },
-        ],
-        Projection: { ProjectionType: index.projectionType },
-      })),
-    }),
-  );
-  await waitUntilTableExists(
-    { client, maxWaitTime: 120, minDelay: 1, maxDelay: 5 },
-    { TableName: tableName },
-  );
+/** Creates the state table with exactly stateTableSchema, on demand, and waits until it is active. */
+export function createStateTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  return createTable(client, tableName, stateTableSchema);
 }

@@ -2,25 +2,20 @@ import { describe, expect, it } from "vitest";
 import type { ObjectView } from "../../../shared/cli/api-client.ts";
 import { countStats, formatStorage, renderStats } from "../../../shared/cli/commands/stats.ts";
 import { KINDS } from "../../../shared/cli/kinds.ts";
+import { objectView } from "../../helpers/object-view.ts";
 
 function view(
   kind: string,
   name: string,
   options: { ready?: string; suspended?: boolean; size?: number } = {},
 ): ObjectView {
-  return {
-    kind,
-    namespace: "flux-system",
-    name,
-    apiVersion: "v1",
-    generation: 1,
+  return objectView(kind, name, {
     suspended: options.suspended === true,
-    nextRunAt: null,
     status: {
       ...(options.size === undefined ? {} : { artifact: { revision: "main@sha1:abc", size: options.size } }),
       ...(options.ready === undefined ? {} : { conditions: [{ type: "Ready", status: options.ready }] }),
     },
-  };
+  });
 }
 
 describe("sluice stats", () => {

@@ -1,27 +1,15 @@
 import { describe, expect, it } from "vitest";
-import type { ObjectView } from "../../../shared/cli/api-client.ts";
 import { renderTrace, trace } from "../../../shared/cli/commands/trace.ts";
 import { CliError } from "../../../shared/cli/errors.ts";
 import { Session } from "../../../shared/cli/session.ts";
+import { objectView } from "../../helpers/object-view.ts";
 
 const owner = (name: string) => ({
   "kustomize.toolkit.fluxcd.io/name": name,
   "kustomize.toolkit.fluxcd.io/namespace": "flux-system",
 });
 
-function view(kind: string, name: string, extra: Partial<ObjectView>): ObjectView {
-  return {
-    kind,
-    namespace: "flux-system",
-    name,
-    apiVersion: "v1",
-    generation: 1,
-    suspended: false,
-    nextRunAt: null,
-    status: {},
-    ...extra,
-  };
-}
+const view = objectView;
 
 const ready = (message: string, revision: Record<string, unknown>) => ({
   ...revision,
