@@ -6,11 +6,14 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoDbEventLog } from "../shared/adapters/aws/dynamodb-event-log.ts";
 import { DynamoDbStateStore } from "../shared/adapters/aws/dynamodb-state-store.ts";
+import { createEventTable } from "../shared/adapters/aws/event-table.ts";
 import { EventBridgeEventSink } from "../shared/adapters/aws/eventbridge-event-sink.ts";
 import { SqsWorkQueue } from "../shared/adapters/aws/sqs-work-queue.ts";
 import { createStateTable } from "../shared/adapters/aws/state-table.ts";
 import { createWorkQueues } from "../shared/adapters/aws/work-queue-setup.ts";
+import { fanOutEventSink } from "../shared/adapters/fan-out-event-sink.ts";
 import { openDatabase } from "../shared/adapters/local/database.ts";
 import { SqliteEventLog } from "../shared/adapters/local/sqlite-event-log.ts";
 import { SqliteStateStore } from "../shared/adapters/local/sqlite-state-store.ts";
@@ -56,7 +59,7 @@ export const localBackend: BackendFactory = async (clock) => {
   };
 };
 
-/** DynamoDB, SQS FIFO and EventBridge on moto, created under a unique name (as the stack does). */
+/** DynamoDB (state and event tables), SQS FIFO and EventBridge on moto, created under a unique name (as the stack does). */
 export function awsBackend(moto: MotoInfo): BackendFactory {
   const config = {
     endpoint: moto.endpoint,
@@ -68,13 +71,17 @@ export function awsBackend(moto: MotoInfo): BackendFactory {
     const dynamo = new DynamoDBClient(config);
     const sqs = new SQSClient(config);
     const eventBridge = new EventBridgeClient(config);
-    await createStateTable(dynamo, name);
+    await Promise.all([createStateTable(dynamo, name), createEventTable(dynamo, `${name}-events`)]);
     const urls = await createWorkQueues(sqs, { name, maxAttempts: 5, visibilityTimeoutSeconds: 30 });
     await eventBridge.send(new CreateEventBusCommand({ Name: name }));
     return {
       state: new DynamoDbStateStore({ client: dynamo, tableName: name, clock }),
       queue: new SqsWorkQueue({ client: sqs, ...urls }),
-      events: new EventBridgeEventSink({ client: eventBridge, eventBusName: name }),
+      // As the functions publish: to the event table and the bus.
+      events: fanOutEventSink([
+        new DynamoDbEventLog({ client: dynamo, tableName: `${name}-events`, clock }),
+        new EventBridgeEventSink({ client: eventBridge, eventBusName: name }),
+      ]),
       seed: (objects) => seedStateTable(DynamoDBDocumentClient.from(dynamo), name, clock, objects),
       async close() {
         for (const client of [dynamo, sqs, eventBridge]) client.destroy();
