@@ -7,7 +7,7 @@ import { commitFiles } from "../bootstrap/commit-files.ts";
 import { cdkArguments, readStackOutputs, runCdk } from "../bootstrap/deploy-stack.ts";
 import { repoPath, rootManifestFiles } from "../bootstrap/root-manifests.ts";
 import { setContext, updateConfig, useContext } from "../config-file.ts";
-import { configPath, functionUrlRegion } from "../contexts.ts";
+import { configPath, functionUrlRegion, loadConfig } from "../contexts.ts";
 import { CliError, usageError } from "../errors.ts";
 import type { ProgramHooks } from "../program.ts";
 import type { CliDeps, GlobalOptions } from "../session.ts";
@@ -159,7 +159,13 @@ async function pointContextAtStack(
   log.done("deployed: run `sluice get all -A`");
 }
 
-async function uninstall(deps: CliDeps, options: { local?: boolean; dataDir: string; silent?: boolean }) {
+interface UninstallOptions {
+  local?: boolean;
+  dataDir: string;
+  silent?: boolean;
+}
+
+async function uninstall(deps: CliDeps, options: UninstallOptions, configFile: string) {
   const log = progress(deps.term);
   const what = options.local ? `the local installation in ${resolve(options.dataDir)}` : "the deployed stack";
   if (!options.silent) {
@@ -183,6 +189,13 @@ async function uninstall(deps: CliDeps, options: { local?: boolean; dataDir: str
   log.done(
     "the stack is gone; what it applied stays in the clusters, and the retained bucket and table stay too",
   );
+  // The context bootstrap wrote now points at nothing; removing it is the user's call.
+  const config = loadConfig(configFile);
+  const current = config.contexts.find((c) => c.name === config.currentContext);
+  if (current?.aws)
+    log.warn(
+      `the current context ${current.name} pointed at a stack: remove it with \`sluice config delete-context ${current.name}\``,
+    );
 }
 
 export function registerBootstrap(
@@ -236,7 +249,7 @@ export function registerBootstrap(
       "after",
       examples("sluice uninstall --silent", "sluice uninstall --local --data-dir ./.sluice"),
     )
-    .action(async (options: { local?: boolean; dataDir: string; silent?: boolean }) =>
-      uninstall(deps, options),
+    .action(async (options: UninstallOptions, cmd: Command) =>
+      uninstall(deps, options, cmd.optsWithGlobals<GlobalOptions>().config ?? configPath(deps.env)),
     );
 }

@@ -99,6 +99,12 @@ describe("sluice bootstrap git (deployed) leaves a context pointing at the stack
     expect(named.code).toBe(0);
     expect(named.stderr).toContain(`✔ context prod now points at ${API_URL}\n`);
     expect(parseConfig(await readFile(config, "utf8"), config).currentContext).toBe("prod");
+
+    // uninstall destroys the stack and says which context now points at nothing.
+    const removed = await runCli(["uninstall", "--silent"], env());
+    expect(removed.code).toBe(0);
+    expect((await cdk.calls()).at(-1)).toEqual(["destroy", "Sluice", "--force"]);
+    expect(removed.stderr).toContain("`sluice config delete-context prod`");
   });
 
   it("warns with the command to run when there is no ApiUrl or the file is unreadable; a failed deploy writes nothing", async () => {
