@@ -29,7 +29,8 @@ const args = process.argv.slice(2);
 appendFileSync(${JSON.stringify(calls)}, JSON.stringify(args) + "\\n");
 const mode = process.env.FAKE_CDK ?? "outputs";
 if (mode === "fail") process.exit(3);
-const file = args[args.indexOf("--outputs-file") + 1];
+const at = args.indexOf("--outputs-file");
+const file = at >= 0 ? args[at + 1] : undefined;
 if (mode === "outputs" && file)
   writeFileSync(file, JSON.stringify({ Sluice: { ApiUrl: ${JSON.stringify(API_URL)}, WebhookUrl: ${JSON.stringify(WEBHOOK_URL)}, StateTableName: "t" } }));
 `,
