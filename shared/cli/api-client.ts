@@ -132,8 +132,9 @@ export class ApiClient {
     await this.#call("POST", objectPath(key, "suspend"), { key });
   }
 
-  async resume(key: ObjectKey): Promise<void> {
-    await this.#call("POST", objectPath(key, "resume"), { key });
+  /** `requestedAt` names the run resuming asked for (absent from servers before it did). */
+  async resume(key: ObjectKey): Promise<{ requestedAt?: string }> {
+    return this.#call("POST", objectPath(key, "resume"), { key });
   }
 
   async events(query: EventQuery = {}): Promise<EventView[]> {

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import {
   type Clock,
   formatKey,
@@ -90,23 +91,24 @@ export async function requestReconcile(deps: CommandDeps, key: ObjectKey): Promi
 }
 
 /**
- * Sets spec.suspend, as `flux suspend` / `flux resume` do. A resumed object is queued and due at
- * once, so it catches up without waiting a whole interval.
+ * Sets spec.suspend, as `flux suspend` / `flux resume` do. A resumed object is asked to run at
+ * once (the answer's `requestedAt` is the request to follow), so it catches up without waiting
+ * a whole interval; a suspended one leaves the schedule.
  */
-export async function setSuspended(deps: CommandDeps, key: ObjectKey, suspended: boolean): Promise<void> {
+export async function setSuspended(
+  deps: CommandDeps,
+  key: ObjectKey,
+  suspended: boolean,
+): Promise<{ requestedAt?: string }> {
   const object = await mustGet(deps.state, key);
   const { suspend: _previous, ...rest } = object.spec;
-  await putDesiredState(
-    deps,
-    {
-      key,
-      apiVersion: object.apiVersion,
-      metadata: object.metadata,
-      spec: suspended ? { ...rest, suspend: true } : rest,
-    },
-    object,
-  );
+  const spec = suspended ? { ...rest, suspend: true } : rest;
+  // No "config" run of its own: a suspended object has nothing to run, a resumed one gets the request below.
+  if (!isDeepStrictEqual(spec, object.spec))
+    await deps.state.putObject({ key, apiVersion: object.apiVersion, metadata: object.metadata, spec });
+  // Due at once as well, so the schedule holds it even before the requested run has happened.
   await deps.state.setDueAt(key, suspended ? undefined : deps.clock.now());
+  return suspended ? {} : requestReconcile(deps, key);
 }
 
 /**

@@ -116,8 +116,8 @@ export function createApiHandler(deps: ApiDeps): (request: ApiRequest) => Promis
       if (request.method === "POST" && action === "reconcile")
         return { status: 202, body: await requestReconcile(deps, key) };
       if (request.method === "POST" && (action === "suspend" || action === "resume")) {
-        await setSuspended(deps, key, action === "suspend");
-        return { status: 200, body: { suspended: action === "suspend" } };
+        const run = await setSuspended(deps, key, action === "suspend");
+        return { status: 200, body: { suspended: action === "suspend", ...run } };
       }
       return error(405, "MethodNotAllowed", `${request.method} is not allowed on ${request.path}`);
     } catch (caught) {

@@ -7,7 +7,7 @@ import { readyCondition, revisionOf } from "../output/status.ts";
 import type { CliDeps, Session } from "../session.ts";
 import { addKindCommands, describe, examples, keyOf, sessionOf } from "./common.ts";
 import { reconcileAndWait } from "./reconcile.ts";
-import { waitForReconcile } from "./wait.ts";
+import { reportResult, waitForReconcile } from "./wait.ts";
 
 async function setSuspended(
   session: Session,
@@ -24,10 +24,12 @@ async function setSuspended(
       session.log.done(`${describe(key)} suspended`);
       continue;
     }
-    await session.api().resume(key);
+    const { requestedAt } = await session.api().resume(key);
     session.log.done(`${describe(key)} resumed`);
-    // Resuming runs the object at once; asking explicitly gives a request to follow to its end.
-    if (wait) await reconcileAndWait(session, key);
+    if (!wait) continue;
+    // Resuming asked for a run; follow that one (an older server asked for none: ask now).
+    if (requestedAt) reportResult(session, await waitForReconcile(session, key, requestedAt));
+    else await reconcileAndWait(session, key);
   }
 }
 
@@ -100,7 +102,7 @@ async function setSuspendedAll(
     session.log.warn(`no ${kind.kind} objects found${where}`);
     return;
   }
-  const changed: ObjectView[] = [];
+  const changed: { key: ObjectKey; requestedAt?: string }[] = [];
   for (const view of views) {
     const key = keyOf(kind, view.namespace, view.name);
     if (view.suspended === suspend) {
@@ -109,8 +111,8 @@ async function setSuspendedAll(
       await session.api().suspend(key);
       session.log.done(`${describe(key)} suspended`);
     } else {
-      await session.api().resume(key);
-      changed.push(view);
+      const { requestedAt } = await session.api().resume(key);
+      changed.push({ key, ...(requestedAt ? { requestedAt } : {}) });
       if (!options.wait) session.log.done(`${describe(key)} resumed`);
     }
   }
@@ -121,10 +123,8 @@ async function setSuspendedAll(
   // poll is an API request (a Lambda invocation on AWS), and a handful at once already ends
   // with the slowest run instead of the sum of them all.
   const requests: { key: ObjectKey; requestedAt: string }[] = [];
-  for (const view of changed) {
-    const key = keyOf(kind, view.namespace, view.name);
-    requests.push({ key, requestedAt: (await session.api().reconcile(key)).requestedAt });
-  }
+  for (const { key, requestedAt } of changed)
+    requests.push({ key, requestedAt: requestedAt ?? (await session.api().reconcile(key)).requestedAt });
   session.log.waiting(`waiting for ${changed.length} ${kind.kind} run${changed.length === 1 ? "" : "s"}`);
   let failed = 0;
   await eachLimited(requests, FOLLOW_AT_ONCE, async ({ key, requestedAt }) => {

@@ -95,3 +95,34 @@ describe("registering objects through the API", () => {
     expect(await handle({ method: "GET", path, query: {} })).toMatchObject({ status: 404 });
   });
 });
+
+describe("suspend and resume through the API", () => {
+  it("suspend leaves the schedule and queues nothing; resume queues one run and answers its requestedAt", async () => {
+    const clock = manualClock();
+    const backend = await localBackend(clock);
+    const deps = { ...backend, clock };
+    const handle = createApiHandler(deps);
+    await handle({ method: "PUT", path, query: {}, body: manifest });
+    const taken = async () => {
+      const messages = await deps.queue.receive({ max: 10, visibilityMs: 60_000 });
+      for (const message of messages) await deps.queue.ack(message);
+      return messages.map((m) => decodeWorkRequest(m.body));
+    };
+    await taken();
+
+    expect(await handle({ method: "POST", path: `${path}/suspend`, query: {} })).toEqual({
+      status: 200,
+      body: { suspended: true },
+    });
+    expect(await taken()).toEqual([]);
+    expect(
+      (await deps.state.getObject({ kind: "GitRepository", namespace: "flux-system", name: "podinfo" }))
+        ?.dueAt,
+    ).toBeUndefined();
+
+    const resumed = await handle({ method: "POST", path: `${path}/resume`, query: {} });
+    expect(resumed).toEqual({ status: 200, body: { suspended: false, requestedAt: expect.any(String) } });
+    const requestedAt = (resumed.body as { requestedAt: string }).requestedAt;
+    expect(await taken()).toEqual([expect.objectContaining({ reason: "manual", requestedAt })]);
+  });
+});
