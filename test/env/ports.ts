@@ -1,3 +1,5 @@
+import { randomInt } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { EnvError } from "./errors.ts";
 
@@ -13,8 +15,39 @@ function listen(port: number): Promise<number> {
   });
 }
 
-/** A loopback port nobody listens on right now, chosen by the kernel. */
-export function freePort(): Promise<number> {
+/** The kernel's range for ephemeral ports: the local ports of outgoing connections, and of bind(0). */
+function ephemeralRange(): readonly [number, number] {
+  try {
+    const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8")
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return [low as number, high as number];
+  } catch {
+    // Not Linux: fall back to the IANA dynamic range, which other systems use.
+  }
+  return [49152, 65535];
+}
+
+const LOWEST_PORT = 10_000;
+
+/**
+ * A loopback port nobody listens on right now. It is picked below the ephemeral range: a port
+ * the kernel chose there is free only until the server binds it, and in between any outgoing
+ * connection (a server starting up talks to another) may take it as its local port, which
+ * failed a run with "address already in use". Below the range only another listener can.
+ */
+export async function freePort(): Promise<number> {
+  const [low] = ephemeralRange();
+  if (low - LOWEST_PORT >= 1000) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        return await listen(randomInt(LOWEST_PORT, low));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+      }
+    }
+  }
   return listen(0);
 }
 

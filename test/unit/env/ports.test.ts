@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { EnvError } from "../../env/errors.ts";
@@ -17,6 +18,18 @@ describe("ports", () => {
       expect((error as Error).message).not.toContain("\n");
     } finally {
       server.close();
+    }
+  });
+
+  it("picks ports below the kernel's ephemeral range, which outgoing connections draw from", async () => {
+    const [low] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8")
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
+    for (const port of ports) {
+      expect(port).toBeGreaterThanOrEqual(10_000);
+      expect(port).toBeLessThan(low as number);
     }
   });
 
