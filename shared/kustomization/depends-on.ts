@@ -1,8 +1,8 @@
 import { findCondition, READY } from "../api/conditions.ts";
+import { dependenciesOf } from "../api/references.ts";
 import { formatKey, type ObjectKey, type StateStore, type StoredObject } from "../ports/index.ts";
 import { ReconcileError } from "../reconcile/reconciler.ts";
 import { conditionsOf } from "../reconcile/status.ts";
-import { dependenciesOf } from "../reconcile/wake-dependents.ts";
 import { artifactOf } from "../sources/artifact/publish.ts";
 import { readKustomizationSpec } from "./spec.ts";
 

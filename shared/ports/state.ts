@@ -1,3 +1,4 @@
+import type { ReferenceRelation } from "../api/references.ts";
 import type { ObjectKey } from "./object-key.ts";
 
 /** Metadata kept from the object's YAML; labels matter for receivers and alerts. */
@@ -64,6 +65,12 @@ export interface StateStore {
   putObject(input: PutObjectInput): Promise<StoredObject>;
   getObject(key: ObjectKey): Promise<StoredObject | undefined>;
   listObjects(filter?: ListObjectsFilter): Promise<StoredObject[]>;
+  /**
+   * The objects whose spec refers to `target` in this way (see shared/api/references.ts), sorted
+   * by key: a lookup in an index the store keeps with every putObject, so waking the readers of
+   * a source or the dependents of an object costs what it finds, not what exists.
+   */
+  listReferrers(target: ObjectKey, relation: ReferenceRelation): Promise<ObjectKey[]>;
   /** Removes the object with its status, lease and schedule; false if it did not exist. */
   deleteObject(key: ObjectKey): Promise<boolean>;
 

@@ -204,6 +204,45 @@ export function stateStoreContract(name: string, make: MakeStateStore): void {
       });
     });
 
+    it("finds what refers to an object, and keeps that up to date through changes and deletion", async () => {
+      const { store } = await setup();
+      const source = repo("fleet");
+      const other = repo("other");
+      const ks = (name: string, spec: Record<string, unknown>): PutObjectInput => ({
+        key: { kind: "Kustomization", namespace: "apps", name },
+        apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+        metadata: {},
+        spec: { interval: "5m", path: "./", ...spec },
+      });
+      const sourceRef = { kind: "GitRepository", name: "fleet", namespace: "flux-system" };
+      await store.putObject(gitRepository(source));
+      await store.putObject(ks("infra", { sourceRef }));
+      await store.putObject(ks("web", { sourceRef, dependsOn: [{ name: "infra" }] }));
+      await store.putObject(
+        ks("api", { sourceRef: { ...sourceRef, name: "other" }, dependsOn: [{ name: "infra" }] }),
+      );
+      const key = (name: string) => ({ kind: "Kustomization", namespace: "apps", name });
+
+      expect(await store.listReferrers(source, "source")).toEqual([key("infra"), key("web")]);
+      expect(await store.listReferrers(source, "dependsOn")).toEqual([]);
+      expect(await store.listReferrers(key("infra"), "dependsOn")).toEqual([key("api"), key("web")]);
+      expect(await store.listReferrers(other, "source")).toEqual([key("api")]);
+
+      // A changed spec moves the references; an unchanged one keeps them.
+      await store.putObject(ks("web", { sourceRef: { ...sourceRef, name: "other" } }));
+      await store.putObject(
+        ks("api", { sourceRef: { ...sourceRef, name: "other" }, dependsOn: [{ name: "infra" }] }),
+      );
+      expect(await store.listReferrers(source, "source")).toEqual([key("infra")]);
+      expect(await store.listReferrers(other, "source")).toEqual([key("api"), key("web")]);
+      expect(await store.listReferrers(key("infra"), "dependsOn")).toEqual([key("api")]);
+
+      // A deleted object refers to nothing any more.
+      await store.deleteObject(key("api"));
+      expect(await store.listReferrers(key("infra"), "dependsOn")).toEqual([]);
+      expect(await store.listReferrers(other, "source")).toEqual([key("web")]);
+    });
+
     it("writes status only against the current version", async () => {
       const { store } = await setup();
       const key = repo("podinfo");

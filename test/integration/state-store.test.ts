@@ -59,6 +59,37 @@ stateStoreContract("SqliteStateStore", async ({ clock }) => {
 });
 
 describe("SqliteStateStore", () => {
+  it("indexes the references of objects stored before the reference index existed", async () => {
+    const path = join(await tempDir("sluice-state-"), "sluice.db");
+    const old = openDatabase({ path });
+    // The table as it was before the refs column, with a Kustomization reading a GitRepository.
+    old.exec(`CREATE TABLE state_objects (
+      kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, api_version TEXT NOT NULL,
+      metadata TEXT NOT NULL, spec TEXT NOT NULL, generation INTEGER NOT NULL, status TEXT,
+      status_version INTEGER NOT NULL DEFAULT 0, due_at INTEGER, lease_holder TEXT, lease_expires_at INTEGER,
+      PRIMARY KEY (kind, namespace, name))`);
+    old
+      .prepare("INSERT INTO state_objects VALUES (?, ?, ?, ?, ?, ?, 1, NULL, 0, NULL, NULL, NULL)")
+      .run(
+        "Kustomization",
+        "apps",
+        "web",
+        "kustomize.toolkit.fluxcd.io/v1",
+        "{}",
+        JSON.stringify({ sourceRef: { kind: "GitRepository", name: "fleet" } }),
+      );
+    old.close();
+    const database = openDatabase({ path });
+    onTestFinished(() => database.close());
+    const store = new SqliteStateStore({ database });
+    expect(
+      await store.listReferrers({ kind: "GitRepository", namespace: "apps", name: "fleet" }, "source"),
+    ).toEqual([{ kind: "Kustomization", namespace: "apps", name: "web" }]);
+    expect(
+      (await store.getObject({ kind: "Kustomization", namespace: "apps", name: "web" }))?.generation,
+    ).toBe(1);
+  });
+
   it("reports a database locked by another connection as Transient", async () => {
     const path = await databaseFile();
     const store = sqliteStore(path, undefined, 0);

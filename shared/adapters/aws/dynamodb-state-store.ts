@@ -11,6 +11,7 @@ import {
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { canonicalJson } from "../../api/canonical-json.ts";
+import type { ReferenceRelation } from "../../api/references.ts";
 import { type Clock, systemClock } from "../../ports/clock.ts";
 import { PortError } from "../../ports/errors.ts";
 import { formatKey, type ObjectKey, parseKey } from "../../ports/object-key.ts";
@@ -24,6 +25,12 @@ import type {
 } from "../../ports/state.ts";
 import { isConditionFailure, mapDynamoDbError } from "./dynamodb-errors.ts";
 import { ATTR, compareKeys, fromItems, type Item, itemKey, keyAttributes, names } from "./state-items.ts";
+import {
+  deleteReferences,
+  listReferrers,
+  type ReferenceItemsOptions,
+  syncReferences,
+} from "./state-references.ts";
 import {
   DUE_AT,
   DUE_INDEX,
@@ -66,6 +73,7 @@ export class DynamoDbStateStore implements StateStore {
   readonly #table: string;
   readonly #clock: Clock;
   readonly #pageSize: number | undefined;
+  readonly #references: ReferenceItemsOptions;
 
   constructor(options: DynamoDbStateStoreOptions) {
     if (!options.tableName) throw new PortError("Invalid", "tableName is required");
@@ -77,6 +85,7 @@ export class DynamoDbStateStore implements StateStore {
     this.#table = options.tableName;
     this.#clock = options.clock ?? systemClock;
     this.#pageSize = options.pageSize;
+    this.#references = { db: this.#db, table: this.#table };
   }
 
   putObject(input: PutObjectInput): Promise<StoredObject> {
@@ -98,6 +107,7 @@ export class DynamoDbStateStore implements StateStore {
           ReturnValues: "ALL_NEW",
         });
         if (unchanged) return this.#withParts(unchanged);
+        // Past here the spec is new or changed: its references may be too.
         const changed = await this.#conditionalUpdate({
           Key: itemKey(input.key, ITEM.object),
           UpdateExpression:
@@ -113,9 +123,15 @@ export class DynamoDbStateStore implements StateStore {
           ExpressionAttributeValues: { ...values, ":one": 1 },
           ReturnValues: "ALL_NEW",
         });
-        if (changed) return this.#withParts(changed);
+        if (changed) {
+          await syncReferences(this.#references, input.key, input.spec);
+          return this.#withParts(changed);
+        }
         const created = await this.#create(input, values[":metadata"], values[":spec"]);
-        if (created) return created;
+        if (created) {
+          await syncReferences(this.#references, input.key, input.spec);
+          return created;
+        }
       }
       throw new PortError("Conflict", `put ${formatKey(input.key)}: lost ${PUT_ROUNDS} races in a row`);
     });
@@ -185,12 +201,19 @@ export class DynamoDbStateStore implements StateStore {
             ],
           }),
         );
-        return true;
       } catch (error) {
         if (isConditionFailure(error)) return false;
         throw error;
       }
+      await deleteReferences(this.#references, key);
+      return true;
     });
+  }
+
+  listReferrers(target: ObjectKey, relation: ReferenceRelation): Promise<ObjectKey[]> {
+    return this.#guard(`list what refers to ${formatKey(target)}`, () =>
+      listReferrers(this.#references, target, relation),
+    );
   }
 
   writeStatus(

@@ -51,6 +51,13 @@ import { createTable, type TableSchema } from "./create-table.ts";
  * `schedule` item rewritten. The index is eventually consistent: a scheduler may see a due time
  * a moment late, or one just cleared; the lease and the worker's own due check cover both.
  *
+ * References (shared/api/references.ts: which source an object reads, which objects it waits
+ * for) are items of their own in the referrer's partition, `sk` = `ref#<referenceId>` with
+ * attribute `refTarget` = the referenceId; the sparse KEYS_ONLY index `referrers` (partition
+ * `refTarget`, sort `pk`) turns "who reads this source" into one Query, so waking dependents
+ * costs what it finds. putObject brings them in line after a spec change; deleteObject removes
+ * them. They carry no kind/namespace, so filtered scans pass them by and fromItems ignores them.
+ *
  * Items must stay under DynamoDB's 400 KB. Specs and status are small today; the big part of a
  * status (a Kustomization's inventory) is to be offloaded to the artifact bucket, leaving a
  * reference in the status item.
@@ -67,6 +74,12 @@ export const ITEM = {
   lease: "lease",
   schedule: "schedule",
 } as const;
+
+/** Sort key prefix of reference items: `ref#source:GitRepository/flux-system/fleet`. */
+export const REF_PREFIX = "ref#";
+/** The reference a reference item stands for (referenceId), the `referrers` index's partition key. */
+export const REF_TARGET = "refTarget";
+export const REFERRERS_INDEX = "referrers";
 
 export const DUE_INDEX = "due";
 export const DUE_SHARD = "dueShard";
@@ -96,6 +109,12 @@ export const stateTableSchema = {
       indexName: DUE_INDEX,
       partitionKey: { name: DUE_SHARD, type: "S" },
       sortKey: { name: DUE_AT, type: "N" },
+      projectionType: "KEYS_ONLY",
+    },
+    {
+      indexName: REFERRERS_INDEX,
+      partitionKey: { name: REF_TARGET, type: "S" },
+      sortKey: { name: PARTITION_KEY, type: "S" },
       projectionType: "KEYS_ONLY",
     },
   ],

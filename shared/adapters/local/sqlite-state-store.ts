@@ -1,5 +1,6 @@
 import type { DatabaseSync, SQLOutputValue } from "node:sqlite";
 import { canonicalJson } from "../../api/canonical-json.ts";
+import { type ReferenceRelation, referenceId, referencesOf } from "../../api/references.ts";
 import { type Clock, systemClock } from "../../ports/clock.ts";
 import { PortError } from "../../ports/errors.ts";
 import { formatKey, type ObjectKey } from "../../ports/object-key.ts";
@@ -34,9 +35,36 @@ CREATE TABLE IF NOT EXISTS state_objects (
   due_at INTEGER,
   lease_holder TEXT,
   lease_expires_at INTEGER,
+  refs TEXT,
   PRIMARY KEY (kind, namespace, name)
 );
 CREATE INDEX IF NOT EXISTS state_objects_due ON state_objects (due_at) WHERE due_at IS NOT NULL;
+`;
+
+/**
+ * The reference index: one row per (reference, referrer), kept by triggers from the object's
+ * \`refs\` column (a JSON array of referenceId strings written with the spec), so it changes in
+ * the same statement as the spec and listReferrers is an index lookup.
+ */
+const REFERENCE_INDEX = `
+CREATE TABLE IF NOT EXISTS state_refs (
+  ref TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  PRIMARY KEY (ref, kind, namespace, name)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS state_refs_by_referrer ON state_refs (kind, namespace, name);
+CREATE TRIGGER IF NOT EXISTS state_refs_on_insert AFTER INSERT ON state_objects BEGIN
+  INSERT OR IGNORE INTO state_refs SELECT value, NEW.kind, NEW.namespace, NEW.name FROM json_each(COALESCE(NEW.refs, '[]'));
+END;
+CREATE TRIGGER IF NOT EXISTS state_refs_on_update AFTER UPDATE OF refs ON state_objects WHEN NEW.refs IS NOT OLD.refs BEGIN
+  DELETE FROM state_refs WHERE kind = OLD.kind AND namespace = OLD.namespace AND name = OLD.name;
+  INSERT OR IGNORE INTO state_refs SELECT value, NEW.kind, NEW.namespace, NEW.name FROM json_each(COALESCE(NEW.refs, '[]'));
+END;
+CREATE TRIGGER IF NOT EXISTS state_refs_on_delete AFTER DELETE ON state_objects BEGIN
+  DELETE FROM state_refs WHERE kind = OLD.kind AND namespace = OLD.namespace AND name = OLD.name;
+END;
 `;
 
 const COLUMNS =
@@ -48,14 +76,19 @@ function prepare(db: DatabaseSync) {
     // One statement decides create or update and whether the spec changed (the old row's `spec`
     // against `excluded.spec`, both canonical JSON), so no read-then-write race exists.
     upsert: db.prepare(`
-      INSERT INTO state_objects (kind, namespace, name, api_version, metadata, spec, generation, due_at)
-      VALUES ($kind, $namespace, $name, $apiVersion, $metadata, $spec, 1, $now)
+      INSERT INTO state_objects (kind, namespace, name, api_version, metadata, spec, generation, due_at, refs)
+      VALUES ($kind, $namespace, $name, $apiVersion, $metadata, $spec, 1, $now, $refs)
       ON CONFLICT (kind, namespace, name) DO UPDATE SET
         api_version = excluded.api_version,
         metadata = excluded.metadata,
         generation = generation + (spec IS NOT excluded.spec),
-        spec = excluded.spec
+        spec = excluded.spec,
+        refs = excluded.refs
       RETURNING ${COLUMNS}`),
+    referrers: db.prepare(`
+      SELECT kind, namespace, name FROM state_refs WHERE ref = $ref ORDER BY kind, namespace, name`),
+    unindexed: db.prepare(`SELECT kind, namespace, name, spec FROM state_objects WHERE refs IS NULL`),
+    setRefs: db.prepare(`UPDATE state_objects SET refs = $refs WHERE ${BY_KEY}`),
     get: db.prepare(`SELECT ${COLUMNS} FROM state_objects WHERE ${BY_KEY}`),
     exists: db.prepare(`SELECT 1 AS found FROM state_objects WHERE ${BY_KEY}`),
     list: db.prepare(`
@@ -81,6 +114,16 @@ function prepare(db: DatabaseSync) {
 }
 
 type Row = Record<string, SQLOutputValue>;
+
+function refsOf(key: ObjectKey, spec: Readonly<Record<string, unknown>>): string {
+  return JSON.stringify(referencesOf({ key, spec }).map(referenceId));
+}
+
+/** Databases made before the reference index lack its column. */
+function addReferenceColumn(db: DatabaseSync): void {
+  const columns = db.prepare("SELECT name FROM pragma_table_info('state_objects')").all();
+  if (!columns.some((c) => c.name === "refs")) db.exec("ALTER TABLE state_objects ADD COLUMN refs TEXT");
+}
 
 function keyParams(key: ObjectKey) {
   return { kind: key.kind, namespace: key.namespace, name: key.name };
@@ -114,8 +157,20 @@ export class SqliteStateStore implements StateStore {
 
   constructor(options: SqliteStateStoreOptions) {
     this.#clock = options.clock ?? systemClock;
-    guard("create the state tables", () => options.database.exec(SCHEMA));
+    guard("create the state tables", () => {
+      options.database.exec(SCHEMA);
+      addReferenceColumn(options.database);
+      options.database.exec(REFERENCE_INDEX);
+    });
     this.#sql = prepare(options.database);
+    // Objects stored before the index existed get their references once.
+    guard("index references", () => {
+      for (const row of this.#sql.unindexed.all())
+        this.#sql.setRefs.run({
+          ...keyParams(toKey(row)),
+          refs: refsOf(toKey(row), JSON.parse(String(row.spec))),
+        });
+    });
   }
 
   async putObject(input: PutObjectInput): Promise<StoredObject> {
@@ -126,6 +181,7 @@ export class SqliteStateStore implements StateStore {
         metadata: canonicalJson(input.metadata),
         spec: canonicalJson(input.spec),
         now: this.#clock.now(),
+        refs: refsOf(input.key, input.spec),
       });
       if (!row) throw new Error("the upsert returned no row");
       return toObject(row);
@@ -142,6 +198,12 @@ export class SqliteStateStore implements StateStore {
   async listObjects(filter: ListObjectsFilter = {}): Promise<StoredObject[]> {
     return guard("list objects", () =>
       this.#sql.list.all({ kind: filter.kind ?? null, namespace: filter.namespace ?? null }).map(toObject),
+    );
+  }
+
+  async listReferrers(target: ObjectKey, relation: ReferenceRelation): Promise<ObjectKey[]> {
+    return guard(`list what refers to ${formatKey(target)}`, () =>
+      this.#sql.referrers.all({ ref: referenceId({ relation, target }) }).map(toKey),
     );
   }
 

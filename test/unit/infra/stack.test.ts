@@ -49,12 +49,10 @@ describe("SluiceStack", { timeout: SYNTH_TIMEOUT_MS }, () => {
         { AttributeName: stateTableSchema.partitionKey.name, KeyType: "HASH" },
         { AttributeName: stateTableSchema.sortKey.name, KeyType: "RANGE" },
       ],
-      GlobalSecondaryIndexes: [
-        Match.objectLike({
-          IndexName: stateTableSchema.globalSecondaryIndexes[0].indexName,
-          Projection: { ProjectionType: "KEYS_ONLY" },
-        }),
-      ],
+      // The due index and the reference index, both keys only.
+      GlobalSecondaryIndexes: stateTableSchema.globalSecondaryIndexes.map((index) =>
+        Match.objectLike({ IndexName: index.indexName, Projection: { ProjectionType: "KEYS_ONLY" } }),
+      ),
       SSESpecification: { SSEEnabled: true },
       Replicas: [
         Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),

@@ -1,6 +1,7 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import { localAdapters } from "../../../shared/adapters/local/runtime.ts";
-import { sourcesOf, wakeDependents } from "../../../shared/reconcile/wake-dependents.ts";
+import { sourcesOf } from "../../../shared/api/references.ts";
+import { wakeDependents } from "../../../shared/reconcile/wake-dependents.ts";
 import { decodeWorkRequest } from "../../../shared/reconcile/work-request.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 
