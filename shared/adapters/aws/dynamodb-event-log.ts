@@ -1,17 +1,10 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import {
-  BatchWriteCommand,
-  type BatchWriteCommandInput,
-  type BatchWriteCommandOutput,
-  DynamoDBDocumentClient,
-  paginateQuery,
-  type QueryCommandInput,
-} from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, paginateQuery, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { type Clock, systemClock } from "../../ports/clock.ts";
 import { PortError } from "../../ports/errors.ts";
 import type { EventLog, EventQuery, EventSink, ReconcileEvent } from "../../ports/events.ts";
 import { formatKey } from "../../ports/object-key.ts";
+import { batchWriteAll } from "./batch-write.ts";
 import { mapDynamoDbError } from "./dynamodb-errors.ts";
 import {
   dayOf,
@@ -36,10 +29,6 @@ export interface DynamoDbEventLogOptions {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** BatchWriteItem's own limit. */
-const BATCH = 25;
-/** Rounds of retrying what BatchWriteItem left unprocessed (throttling) before reporting it. */
-const UNPROCESSED_ROUNDS = 6;
 /** Another function's clock may run a little ahead: today's partition is not always the newest. */
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
@@ -68,9 +57,13 @@ export class DynamoDbEventLog implements EventSink, EventLog {
   async publish(events: readonly ReconcileEvent[]): Promise<void> {
     // Fixed-width and increasing within this process, so events of one millisecond keep publish order.
     const first = process.hrtime.bigint();
-    const items = events.map((event, i) => this.#item(event, first + BigInt(i)));
-    for (let start = 0; start < items.length; start += BATCH) {
-      await this.#write(items.slice(start, start + BATCH), events.length);
+    const requests = events.map((event, i) => ({
+      PutRequest: { Item: this.#item(event, first + BigInt(i)) },
+    }));
+    try {
+      await batchWriteAll(this.#db, this.#table, requests, "events");
+    } catch (error) {
+      throw mapDynamoDbError(error, `write ${events.length} events to ${this.#table}`);
     }
   }
 
@@ -141,29 +134,6 @@ export class DynamoDbEventLog implements EventSink, EventLog {
       ...(event.revision !== undefined && { revision: event.revision }),
       ...(event.metadata !== undefined && { metadata: JSON.stringify(event.metadata) }),
     };
-  }
-
-  /** One BatchWriteItem, then what it left unprocessed again with backoff, a bounded number of times. */
-  async #write(items: readonly Item[], total: number): Promise<void> {
-    let pending: BatchWriteCommandInput["RequestItems"] = {
-      [this.#table]: items.map((Item) => ({ PutRequest: { Item } })),
-    };
-    for (let round = 0; round < UNPROCESSED_ROUNDS; round++) {
-      if (round > 0) await sleep(50 * 2 ** round);
-      let result: BatchWriteCommandOutput;
-      try {
-        result = await this.#db.send(new BatchWriteCommand({ RequestItems: pending }));
-      } catch (error) {
-        throw mapDynamoDbError(error, `write ${items.length} of ${total} events to ${this.#table}`);
-      }
-      const left = result.UnprocessedItems?.[this.#table] ?? [];
-      if (left.length === 0) return;
-      pending = { [this.#table]: left };
-    }
-    throw new PortError(
-      "Transient",
-      `${pending[this.#table]?.length} of ${total} events were not written to ${this.#table}: throttled`,
-    );
   }
 }
 

@@ -1,13 +1,7 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import {
-  BatchWriteCommand,
-  type BatchWriteCommandInput,
-  type DynamoDBDocumentClient,
-  paginateQuery,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, paginateQuery } from "@aws-sdk/lib-dynamodb";
 import { type ReferenceRelation, referenceId, referencesOf } from "../../api/references.ts";
-import { PortError } from "../../ports/errors.ts";
 import { type ObjectKey, parseKey } from "../../ports/object-key.ts";
+import { batchWriteAll } from "./batch-write.ts";
 import { compareKeys, type Item, itemKey } from "./state-items.ts";
 import {
   PARTITION_KEY,
@@ -27,10 +21,7 @@ export interface ReferenceItemsOptions {
   readonly table: string;
 }
 
-const BATCH = 25;
-const UNPROCESSED_ROUNDS = 6;
-
-/** The reference items of one object as they are now: sort key → item. */
+/** The sort keys of the reference items an object has now. */
 async function currentItems({ db, table }: ReferenceItemsOptions, key: ObjectKey): Promise<Set<string>> {
   const found = new Set<string>();
   const pages = paginateQuery(
@@ -46,24 +37,6 @@ async function currentItems({ db, table }: ReferenceItemsOptions, key: ObjectKey
   );
   for await (const page of pages) for (const item of page.Items ?? []) found.add(item[SORT_KEY] as string);
   return found;
-}
-
-async function batchWrite(
-  options: ReferenceItemsOptions,
-  requests: NonNullable<BatchWriteCommandInput["RequestItems"]>[string],
-) {
-  for (let start = 0; start < requests.length; start += BATCH) {
-    let pending = requests.slice(start, start + BATCH);
-    for (let round = 0; pending.length > 0; round++) {
-      if (round >= UNPROCESSED_ROUNDS)
-        throw new PortError("Transient", `${pending.length} reference items were not written: throttled`);
-      if (round > 0) await sleep(50 * 2 ** round);
-      const result = await options.db.send(
-        new BatchWriteCommand({ RequestItems: { [options.table]: pending } }),
-      );
-      pending = result.UnprocessedItems?.[options.table] ?? [];
-    }
-  }
 }
 
 /**
@@ -82,18 +55,27 @@ export async function syncReferences(
   const existing = await currentItems(options, key);
   const puts = [...wanted].filter(([sk]) => !existing.has(sk));
   const deletes = [...existing].filter((sk) => !wanted.has(sk));
-  await batchWrite(options, [
-    ...puts.map(([sk, target]) => ({ PutRequest: { Item: { ...itemKey(key, sk), [REF_TARGET]: target } } })),
-    ...deletes.map((sk) => ({ DeleteRequest: { Key: itemKey(key, sk) } })),
-  ]);
+  await batchWriteAll(
+    options.db,
+    options.table,
+    [
+      ...puts.map(([sk, target]) => ({
+        PutRequest: { Item: { ...itemKey(key, sk), [REF_TARGET]: target } },
+      })),
+      ...deletes.map((sk) => ({ DeleteRequest: { Key: itemKey(key, sk) } })),
+    ],
+    "reference items",
+  );
 }
 
 /** Removes every reference item of an object (after the object itself is deleted). */
 export async function deleteReferences(options: ReferenceItemsOptions, key: ObjectKey): Promise<void> {
   const existing = await currentItems(options, key);
-  await batchWrite(
-    options,
+  await batchWriteAll(
+    options.db,
+    options.table,
     [...existing].map((sk) => ({ DeleteRequest: { Key: itemKey(key, sk) } })),
+    "reference items",
   );
 }
 
