@@ -3,6 +3,8 @@ import { spawn } from "node:child_process";
 export interface ExecOptions {
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Closes the command's stdin at once, so nothing it does can wait on input. @default false */
+  readonly closeStdin?: boolean;
 }
 
 export interface ExecResult {
@@ -19,6 +21,7 @@ export function exec(
 ): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env });
+    if (options.closeStdin) child.stdin.end();
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {

@@ -1,8 +1,11 @@
 import { onTestFinished } from "vitest";
 import { S3BucketConnector } from "../../shared/adapters/aws/s3-bucket-connector.ts";
 import { localAdapters } from "../../shared/adapters/local/runtime.ts";
+import { findCondition } from "../../shared/api/conditions.ts";
 import type { ObjectKey, StateStore } from "../../shared/ports/index.ts";
 import { builtInReconcilers } from "../../shared/reconcile/kinds.ts";
+import { reconcileObject } from "../../shared/reconcile/reconcile-object.ts";
+import { conditionsOf } from "../../shared/reconcile/status.ts";
 import { testEnv } from "../env/context.ts";
 import { tempDir } from "./temp-dir.ts";
 
@@ -21,7 +24,14 @@ export async function localEngine(options: { readonly kubeconfig?: string; reado
     buckets: new S3BucketConnector(),
     tools: async () => env.tools,
   });
-  return { env, dataDir, adapters, registry, loop: { ...adapters, registry } };
+  const loop = { ...adapters, registry };
+  /** One run of the real reconcile loop for `key`; the object as stored afterwards and its Ready. */
+  const poll = async (key: ObjectKey) => {
+    const run = await reconcileObject({ key, reason: "manual" }, "test", loop);
+    const object = await adapters.state.getObject(key);
+    return { run, object, ready: findCondition(conditionsOf(object?.status), "Ready") };
+  };
+  return { env, dataDir, adapters, registry, loop, poll };
 }
 
 /**

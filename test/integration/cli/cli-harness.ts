@@ -4,6 +4,7 @@ import { onTestFinished, vi } from "vitest";
 import { type LocalRuntime, startLocalRuntime } from "../../../shared/runtime/local-runtime.ts";
 import { TOOL_ENV } from "../../../shared/runtime/tools.ts";
 import { testEnv } from "../../env/context.ts";
+import { exec } from "../../env/exec.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 
 export const CLI = fileURLToPath(new URL("../../../shared/cli/main.ts", import.meta.url));
@@ -40,23 +41,7 @@ export function runCli(
   env: Readonly<Record<string, string>>,
   cwd?: string,
 ): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-      ...(cwd ? { cwd } : {}),
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return exec(process.execPath, [CLI, ...args], { env, closeStdin: true, ...(cwd ? { cwd } : {}) });
 }
 
 /** A CLI run that keeps going (a watch): its output so far, and a way to stop it. */

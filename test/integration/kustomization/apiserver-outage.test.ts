@@ -4,10 +4,7 @@ import { join } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { parse, stringify } from "yaml";
-import { findCondition } from "../../../shared/api/conditions.ts";
-import type { ObjectKey, StoredObject } from "../../../shared/ports/index.ts";
-import { reconcileObject } from "../../../shared/reconcile/reconcile-object.ts";
-import { conditionsOf } from "../../../shared/reconcile/status.ts";
+import type { StoredObject } from "../../../shared/ports/index.ts";
 import { adminKubeConfig, testEnv } from "../../env/context.ts";
 import { GitFixture } from "../../helpers/git-fixture.ts";
 import { localEngine, putGitKustomization } from "../../helpers/local-engine.ts";
@@ -45,7 +42,7 @@ async function setup() {
     target: { host: "127.0.0.1", port: Number(new URL(env.kube.server).port) },
   });
   onTestFinished(() => proxy.close());
-  const { dataDir, adapters, loop } = await localEngine({ prefix: "sluice-outage-" });
+  const { dataDir, adapters, poll } = await localEngine({ prefix: "sluice-outage-" });
   const namespace = `o-${randomUUID().slice(0, 8)}`;
   const repo = await GitFixture.create(env.git, `outage/${namespace}`);
   const core = adminKubeConfig().makeApiClient(CoreV1Api);
@@ -77,11 +74,6 @@ async function setup() {
     url: repo.url,
     spec: { kubeConfig: { secretRef: { name: secretName } } },
   });
-  const poll = async (key: ObjectKey) => {
-    const run = await reconcileObject({ key, reason: "manual" }, "test", loop);
-    const object = await adapters.state.getObject(key);
-    return { run, object, ready: findCondition(conditionsOf(object?.status), "Ready") };
-  };
   const sync = async () => {
     await poll(git);
     return poll(ks);

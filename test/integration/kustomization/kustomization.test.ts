@@ -1,11 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { findCondition } from "../../../shared/api/conditions.ts";
 import { requestDeletion } from "../../../shared/control/commands.ts";
-import type { ObjectKey } from "../../../shared/ports/index.ts";
-import { reconcileObject } from "../../../shared/reconcile/reconcile-object.ts";
-import { conditionsOf } from "../../../shared/reconcile/status.ts";
 import { adminKubeConfig } from "../../env/context.ts";
 import { GitFixture } from "../../helpers/git-fixture.ts";
 import { localEngine, putGitKustomization } from "../../helpers/local-engine.ts";
@@ -17,7 +13,7 @@ const configMap = (name: string, data: Record<string, string>) =>
 
 /** GitRepository + Kustomization on the local adapters, the real Git server and the real API server. */
 async function setup(extraSpec: Record<string, unknown> = {}) {
-  const { env, adapters, loop } = await localEngine({ prefix: "sluice-kustomization-" });
+  const { env, adapters, poll } = await localEngine({ prefix: "sluice-kustomization-" });
   const namespace = `k-${randomUUID().slice(0, 8)}`;
   const repo = await GitFixture.create(env.git, `kustomization/${namespace}`);
   const core = adminKubeConfig().makeApiClient(CoreV1Api);
@@ -29,11 +25,6 @@ async function setup(extraSpec: Record<string, unknown> = {}) {
     url: repo.url,
     spec: extraSpec,
   });
-  const poll = async (key: ObjectKey) => {
-    const run = await reconcileObject({ key, reason: "manual" }, "test", loop);
-    const object = await adapters.state.getObject(key);
-    return { run, object, ready: findCondition(conditionsOf(object?.status), "Ready") };
-  };
   /** A push, then the source and the Kustomization run, as the wake-up chain would run them. */
   const sync = async () => {
     await poll(git);
