@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
@@ -22,6 +21,7 @@ import { memoryFile } from "../shared/sources/source-file.ts";
 import type { EnvInfo } from "../test/env/environment.ts";
 import { createBareRepo } from "../test/env/git-server.ts";
 import { gitCli } from "./git-cli.ts";
+import { runJsonChild } from "./json-child.ts";
 import { duration, type Figure, median, percentile, round } from "./results.ts";
 
 /** The root Kustomization's path in both repositories; everything it renders is configuration. */
@@ -584,17 +584,7 @@ function runMttpChild(input: MttpInput): Promise<MttpReport> {
     "mttp-child",
     JSON.stringify(input),
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      out += chunk;
-    });
-    child.once("error", reject);
-    child.once("close", (code) =>
-      code === 0 ? resolve(JSON.parse(out) as MttpReport) : reject(new Error(`mttp child exited ${code}`)),
-    );
-  });
+  return runJsonChild<MttpReport>(args, "mttp child");
 }
 
 async function mttp(env: EnvInfo, kc: KubeConfig, n: number, budgetMs: number, work: string) {

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,6 +10,7 @@ import { TransferMeter } from "../shared/sources/transfer-meter.ts";
 import type { EnvInfo } from "../test/env/environment.ts";
 import { createBareRepo } from "../test/env/git-server.ts";
 import { gitCli } from "./git-cli.ts";
+import { runJsonChild } from "./json-child.ts";
 import { type Figure, median, round } from "./results.ts";
 
 const MiB = 1024 * 1024;
@@ -95,19 +95,7 @@ interface ChildReport {
 
 /** The big fetch in a process of its own, so its peak memory is its own. */
 function fetchInChild(url: string): Promise<ChildReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "fetch-child", url], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      out += chunk;
-    });
-    child.once("error", reject);
-    child.once("close", (code) =>
-      code === 0 ? resolve(JSON.parse(out) as ChildReport) : reject(new Error(`fetch child exited ${code}`)),
-    );
-  });
+  return runJsonChild<ChildReport>([fileURLToPath(import.meta.url), "fetch-child", url], "fetch child");
 }
 
 async function childMain(url: string): Promise<void> {
