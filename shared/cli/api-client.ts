@@ -1,3 +1,4 @@
+import type { ReconcileEvent } from "../ports/events.ts";
 import type { ObjectKey } from "../ports/object-key.ts";
 import { CliError, type CliErrorReason } from "./errors.ts";
 import type { RequestSigner } from "./sigv4.ts";
@@ -19,16 +20,8 @@ export interface ObjectView {
   readonly status: Readonly<Record<string, unknown>>;
 }
 
-/** One event as `GET /v1/events` returns it. */
-export interface EventView {
-  readonly key: ObjectKey;
-  readonly type: "Normal" | "Warning";
-  readonly reason: string;
-  readonly message: string;
-  /** Epoch ms. */
-  readonly timestamp: number;
-  readonly revision?: string;
-}
+/** One event as `GET /v1/events` returns it: the engine's event, as JSON. */
+export type EventView = ReconcileEvent;
 
 export interface EventQuery {
   readonly object?: ObjectKey;
