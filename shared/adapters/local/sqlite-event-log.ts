@@ -2,6 +2,7 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { type Clock, systemClock } from "../../ports/clock.ts";
 import { PortError } from "../../ports/errors.ts";
 import type { EventLog, EventQuery, EventSink, ReconcileEvent } from "../../ports/events.ts";
+import { fanOutEventSink } from "../fan-out-event-sink.ts";
 
 /** Called after a publish has been stored, with the events of that publish. */
 export type PublishListener = (events: readonly ReconcileEvent[]) => void | Promise<void>;
@@ -164,10 +165,8 @@ export class SqliteEventLog implements EventSink, EventLog {
    * target never undoes the PutEvents.
    */
   async #notify(events: readonly ReconcileEvent[]): Promise<void> {
-    const results = await Promise.allSettled([...this.#listeners].map(async (listener) => listener(events)));
-    const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
-    if (failures.length === 1) throw failures[0];
-    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} event listeners failed`);
+    const listeners = [...this.#listeners].map((listener) => ({ publish: async () => listener(events) }));
+    await fanOutEventSink(listeners).publish(events);
   }
 }
 
